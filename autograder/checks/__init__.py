@@ -1,0 +1,13 @@
+"""The registry of question kinds: one module each, looked up by the rubric's ``kind``."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping
+
+from autograder.checks import choice
+from autograder.checks.base import Kind, Verdict
+
+KINDS: Mapping[str, Kind] = MappingProxyType({kind.name: kind for kind in (choice.KIND,)})
+
+__all__ = ["KINDS", "Kind", "Verdict"]

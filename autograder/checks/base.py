@@ -1,0 +1,34 @@
+"""What every question kind provides, and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from autograder.spec import QuestionBase
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A kind's judgement of one answer: a fraction of the points and what to tell the student."""
+
+    credit: float
+    messages: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.credit <= 1.0:
+            raise ValueError(f"credit must lie in [0, 1], got {self.credit}")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A question kind: its rubric model and its two judgements.
+
+    ``grade`` decides credit. ``precheck`` only says whether the answer is well-formed, for the
+    student's local check, and must never reveal whether it is right.
+    """
+
+    name: str
+    model: type[QuestionBase]
+    grade: Callable[[Any, Any], Verdict]
+    precheck: Callable[[Any, Any], list[str]]

@@ -1,0 +1,184 @@
+"""The ``autograder`` command: run · grade · check · validate · schema."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from autograder.grading import Options, Report, grade
+from autograder.report.results import failure_results, gradescope_results, write_results
+from autograder.report.table import print_report
+from autograder.rubric import Course, RubricError, json_schema, open_course
+from autograder.sandbox import hide_from_others
+
+DEVICE = click.Choice(["auto", "cpu", "cuda"])
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _search_roots() -> list[Path]:
+    """Where ASSIGNMENT names are looked up: here, $AUTOGRADER_COURSE, this project."""
+    roots = [Path.cwd()]
+    if os.environ.get("AUTOGRADER_COURSE"):
+        roots.append(Path(os.environ["AUTOGRADER_COURSE"]))
+    roots.append(_PROJECT_ROOT)
+    unique: list[Path] = []
+    for root in roots:
+        if root.resolve() not in [u.resolve() for u in unique]:
+            unique.append(root)
+    return unique
+
+
+def _open(assignment: str, roots: list[Path] | None = None) -> Course:
+    """Open the course or stop with the rubric's problems, one line each (exit 2)."""
+    try:
+        return open_course(assignment, roots or _search_roots())
+    except RubricError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        sys.exit(2)
+
+
+def _protect(course: Course) -> None:
+    """As root, student code runs as another user: make the secrets unreadable to it."""
+    if os.geteuid() == 0:
+        hide_from_others([course.rubric_path.parent, course.reference_dir])
+
+
+def _print_grading_errors(report: Report, console: Console) -> None:
+    for result in report.grading_errors:
+        console.print(f"[bold red]grading error in {result.question.id}:[/]")
+        console.print(result.error, markup=False, highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dl-autograder")
+def main() -> None:
+    """Grade deep-learning homework from YAML rubrics; results in Gradescope's format.
+
+    ASSIGNMENT is a name under rubrics/ (rubrics/NAME.yaml) or a path to a rubric file.
+    """
+
+
+@main.command()
+@click.option("--submission", type=click.Path(path_type=Path), default="/autograder/submission",
+              show_default=True, help="The student's files.")
+@click.option("--results", type=click.Path(path_type=Path),
+              default="/autograder/results/results.json", show_default=True)
+@click.option("--source", type=click.Path(path_type=Path), default="/autograder/source",
+              show_default=True, help="The unpacked autograder: rubrics/, reference/.")
+@click.option("--assignment", default=None, help="Rubric name, when the source holds several.")
+@click.option("--device", type=DEVICE, default=None, help="Override the rubric's device policy.")
+def run(submission: Path, results: Path, source: Path, assignment: str | None,
+        device: str | None) -> None:
+    """Gradescope's entry point: grade one submission, always write results.json."""
+    started = time.monotonic()
+    console = Console(width=120)
+    try:
+        if assignment is None:
+            rubrics = sorted((source / "rubrics").glob("*.yaml"))
+            if len(rubrics) != 1:
+                raise RubricError([f"{source}/rubrics holds {len(rubrics)} rubrics; pass --assignment"])
+            assignment = str(rubrics[0])
+        course = open_course(assignment, [source])
+        if os.geteuid() == 0:
+            hide_from_others([source / "rubrics", source / "reference", results.parent])
+        report = grade(course.rubric, submission, Options(device=device))
+        data = gradescope_results(report)
+        print_report(report, console)
+        _print_grading_errors(report, console)
+    except RubricError as error:
+        console.print("\n".join(error.problems), markup=False)
+        data = failure_results(
+            "The autograder for this assignment is misconfigured, so nothing was graded. "
+            "This is not a problem with your submission; your instructor can see the details.",
+            time.monotonic() - started,
+        )
+    except Exception:  # noqa: BLE001 - results.json must be written whatever happens
+        console.print(traceback.format_exc(), markup=False)
+        data = failure_results(
+            "The autograder failed before grading your submission. This is not a problem with "
+            "your submission; your instructor can see the details.",
+            time.monotonic() - started,
+        )
+    write_results(results, data)
+
+
+@main.command("grade")
+@click.argument("assignment")
+@click.argument("submission", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results.json"),
+              show_default=True, help="Where to write results.json.")
+@click.option("--device", type=DEVICE, default=None, help="Override the rubric's device policy.")
+def grade_command(assignment: str, submission: Path, out: Path, device: str | None) -> None:
+    """Grade SUBMISSION locally: results.json plus a summary table."""
+    course = _open(assignment)
+    _protect(course)
+    report = grade(course.rubric, submission, Options(device=device))
+    write_results(out, gradescope_results(report))
+    console = Console()
+    print_report(report, console, heading=f"{course.rubric.assignment.title} — {submission}")
+    _print_grading_errors(report, console)
+    console.print(f"results: {out}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--device", type=DEVICE, default=None, help="Override the rubric's device policy.")
+def check(assignment: str, directory: Path, device: str | None) -> None:
+    """Before submitting: are the files there, and can every visible answer be read?
+
+    Says nothing about whether answers are right. Exits 1 when something needs fixing.
+    """
+    course = _open(assignment)
+    report = grade(course.rubric, directory, Options(mode="check", device=device))
+    console = Console()
+    print_report(report, console, heading=f"{course.rubric.assignment.title}: check of {directory}")
+    _print_grading_errors(report, console)
+    bad = [r for r in report.results if r.status != "ok"]
+    if report.notes or bad:
+        console.print(f"[yellow]{len(bad)} question(s) need attention before you submit.[/]")
+        sys.exit(1)
+    console.print("[green]Everything is in place. This check does not say whether answers are right.[/]")
+
+
+@main.command("validate")
+@click.argument("assignment")
+@click.option("--device", type=DEVICE, default=None, help="Override the rubric's device policy.")
+def validate_command(assignment: str, device: str | None) -> None:
+    """Lint the rubric; the reference must score full marks, the template zero without crashes."""
+    from autograder.validate import validate
+
+    course = _open(assignment)
+    _protect(course)
+    console = Console()
+    result = validate(course, device)
+    for label, report in (("reference", result.reference), ("template", result.template)):
+        if report is not None:
+            print_report(report, console, heading=f"{course.rubric.assignment.title} — {label}")
+            console.print()
+    if result.ok:
+        console.print(f"[green]validate: {course.name} is ready[/]")
+        return
+    for problem in result.problems:
+        console.print(f"[red]✗[/] {escape(problem)}", highlight=False)
+    console.print(f"[red]validate: {len(result.problems)} problem(s)[/]")
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to a file.")
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of the rubric format (for editors and CI)."""
+    text = json_schema()
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")

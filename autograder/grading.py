@@ -1,0 +1,245 @@
+"""Grading one submission: for each question, get the answer, judge it, record the outcome.
+
+Every question is isolated: its answer comes from data or from its own sandboxed process, a
+problem with the student's work costs that question only, and a fault in the grader itself
+becomes a result marked as a grading error instead of an exception.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import zlib
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from autograder.checks import KINDS
+from autograder.rubric import Rubric
+from autograder.sandbox import (
+    Limits,
+    Sandbox,
+    SandboxSetupError,
+    Task,
+    resolve_device,
+    sandbox_user,
+)
+from autograder.spec import QuestionBase
+from autograder.submission import Answers, Submission, open_submission, read_answers
+
+Mode = Literal["grade", "check"]
+Status = Literal["graded", "ok", "problem", "grading_error", "skipped"]
+
+# Reserved for start-up and writing results, out of Gradescope's total time.
+TIME_RESERVE_S = 20.0
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to grade: ``check`` judges form only, on questions students can already see."""
+
+    mode: Mode = "grade"
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A student's answer as the grader's own plain data, or why there is none."""
+
+    value: Any = None
+    problem: str | None = None
+    detail: str = ""
+    output: str = ""
+    device: str | None = None
+    code_status: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """The outcome of one question."""
+
+    question: QuestionBase
+    score: float
+    status: Status
+    messages: tuple[str, ...] = ()
+    detail: str = ""
+    output: str = ""
+    error: str | None = None
+    device: str | None = None
+    code_status: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def max_score(self) -> float:
+        """The question's points."""
+        return self.question.points
+
+
+@dataclass(frozen=True)
+class Report:
+    """All results for one submission."""
+
+    rubric: Rubric
+    mode: Mode
+    results: tuple[QuestionResult, ...]
+    notes: tuple[str, ...]
+    devices: tuple[str, ...]
+    seconds: float
+
+    @property
+    def score(self) -> float:
+        """Total points earned."""
+        return round(sum(r.score for r in self.results), 4)
+
+    @property
+    def max_score(self) -> float:
+        """Total points available among the graded questions."""
+        return round(sum(r.max_score for r in self.results), 4)
+
+    @property
+    def grading_errors(self) -> list[QuestionResult]:
+        """Questions the grader itself failed on."""
+        return [r for r in self.results if r.status == "grading_error"]
+
+
+def question_seed(assignment: str, question_id: str) -> int:
+    """The seed for every random draw of one question: the same on every run."""
+    return zlib.crc32(f"{assignment}/{question_id}".encode())
+
+
+@dataclass
+class _Session:
+    """What one grading run shares between questions: files, parsed answers, the sandbox."""
+
+    rubric: Rubric
+    submission: Submission
+    options: Options
+    stack: ExitStack
+    answers: dict[str, Answers] = field(default_factory=dict)
+    sandbox: Sandbox | None = None
+
+    def answers_in(self, name: str) -> Answers:
+        if name not in self.answers:
+            self.answers[name] = read_answers(self.submission, name)
+        return self.answers[name]
+
+    def get_sandbox(self) -> Sandbox:
+        if self.sandbox is None:
+            self.sandbox = self.stack.enter_context(Sandbox(sandbox_user()))
+        return self.sandbox
+
+    def answer(self, question: QuestionBase) -> Answer:
+        assignment = self.rubric.assignment
+        source = question.answer_source(assignment.answers_file)
+        assert source.file is not None and source.name is not None
+        problem = self.submission.problem(source.file)
+        if problem:
+            return Answer(problem=problem)
+        if not source.file.endswith(".py"):
+            answers = self.answers_in(source.file)
+            if answers.data is None:
+                return Answer(problem=answers.problem)
+            return Answer(value=answers.data.get(source.name))
+        limits = Limits(
+            time_s=question.time_limit or assignment.time_limit,
+            memory_bytes=int(assignment.memory_mb * 2**20),
+        )
+        run = self.get_sandbox().run(
+            Task(file=source.file, name=source.name, call=source.call),
+            self.submission.base,
+            limits,
+            seed=question_seed(assignment.name, question.id),
+            device=resolve_device(assignment.device, self.options.device),
+        )
+        if run.status == "ok":
+            return Answer(value=run.value, output=run.output, device=run.device, code_status="ok")
+        problem = run.message if run.status == "missing" else f"Your code {run.message}."
+        return Answer(
+            problem=problem,
+            detail=run.traceback,
+            output=run.output,
+            device=run.device,
+            code_status=run.status,
+        )
+
+
+def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
+    kind = KINDS[question.kind]
+    started = time.monotonic()
+    answer = session.answer(question)
+    common: dict[str, Any] = {
+        "detail": answer.detail,
+        "output": answer.output,
+        "device": answer.device,
+        "code_status": answer.code_status,
+    }
+    if answer.problem:
+        return QuestionResult(
+            question, 0.0, "problem", (answer.problem,), seconds=time.monotonic() - started, **common
+        )
+    if session.options.mode == "check":
+        problems = kind.precheck(question, answer.value)
+        status: Status = "problem" if problems else "ok"
+        messages = tuple(problems) or ("Answer found and readable.",)
+        return QuestionResult(
+            question, 0.0, status, messages, seconds=time.monotonic() - started, **common
+        )
+    verdict = kind.grade(question, answer.value)
+    score = round(verdict.credit * question.points, 4)
+    return QuestionResult(
+        question, score, "graded", verdict.messages, seconds=time.monotonic() - started, **common
+    )
+
+
+def _grading_error(question: QuestionBase, error: BaseException) -> QuestionResult:
+    if isinstance(error, SandboxSetupError):
+        trace = str(error)
+    else:
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return QuestionResult(
+        question,
+        0.0,
+        "grading_error",
+        ("This question could not be graded because of a fault in the autograder, not in "
+         "your work. Your instructor can see the details.",),
+        error=trace,
+    )
+
+
+def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) -> Report:
+    """Grade (or, in check mode, inspect) the submission in ``submission_dir``."""
+    started = time.monotonic()
+    assignment = rubric.assignment
+    budget_end = started + max(assignment.total_time_limit - TIME_RESERVE_S, 1.0)
+    submission = open_submission(submission_dir, assignment.files)
+    notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
+    questions = [
+        q for q in rubric.questions if options.mode == "grade" or q.visibility == "visible"
+    ]
+    results = []
+    with ExitStack() as stack:
+        session = _Session(rubric, submission, options, stack)
+        for question in questions:
+            limit = question.time_limit or assignment.time_limit
+            if time.monotonic() + limit > budget_end:
+                results.append(
+                    QuestionResult(
+                        question, 0.0, "skipped",
+                        ("Not graded: the autograder ran out of time before this question.",),
+                    )
+                )
+                continue
+            try:
+                results.append(_judge(session, question))
+            except Exception as error:  # noqa: BLE001 - a grader fault costs one question only
+                results.append(_grading_error(question, error))
+    devices = tuple(sorted({r.device for r in results if r.device}))
+    return Report(
+        rubric=rubric,
+        mode=options.mode,
+        results=tuple(results),
+        notes=notes,
+        devices=devices,
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,93 @@
+"""Gradescope's ``results.json``: built from a grading report, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from autograder.grading import QuestionResult, Report
+from autograder.report.render import render
+
+
+def gradescope_test(index: int, result: QuestionResult) -> dict[str, Any]:
+    """One Gradescope test for one question."""
+    question = result.question
+    entry: dict[str, Any] = {
+        "score": result.score,
+        "max_score": question.points,
+        "status": "passed" if result.score >= question.points else "failed",
+        "name": question.title,
+        "number": question.number or str(index + 1),
+        "output": render(
+            "test_output.txt.j2",
+            messages=result.messages,
+            detail=result.detail,
+            output=result.output,
+        ),
+        "output_format": "text",
+        "tags": list(question.tags) + (["grading-error"] if result.error else []),
+        "visibility": question.visibility,
+    }
+    if result.error:
+        # Not shown to students; kept for the instructor with the submission's results.
+        entry["extra_data"] = {"grading_error": result.error}
+    return entry
+
+
+def summary_text(report: Report) -> str:
+    """The submission-wide message at the top of the results."""
+    return render(
+        "summary.txt.j2",
+        title=report.rubric.assignment.title,
+        score=report.score,
+        max_score=report.max_score,
+        mode=report.mode,
+        devices=report.devices,
+        notes=report.notes,
+        grading_errors=len(report.grading_errors),
+    )
+
+
+def gradescope_results(report: Report) -> dict[str, Any]:
+    """The whole ``results.json`` document for one submission."""
+    assignment = report.rubric.assignment
+    return {
+        "score": report.score,
+        "execution_time": round(report.seconds, 3),
+        "output": summary_text(report),
+        "output_format": "text",
+        "visibility": assignment.visibility,
+        "stdout_visibility": assignment.stdout_visibility,
+        "tests": [gradescope_test(i, r) for i, r in enumerate(report.results)],
+    }
+
+
+def failure_results(message: str, seconds: float = 0.0) -> dict[str, Any]:
+    """Results for a submission that could not be graded at all (e.g. a broken rubric)."""
+    return {
+        "score": 0.0,
+        "execution_time": round(seconds, 3),
+        "output": message.strip() + "\n",
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+    }
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    """Write JSON atomically: a reader sees the old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".results-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(results, stream, indent=2, allow_nan=False)
+            stream.write("\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

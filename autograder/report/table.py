@@ -1,0 +1,63 @@
+"""Terminal tables for people: the grade summary and the student's pre-submission check."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from autograder.grading import Report
+from autograder.report.render import points
+
+_STATUS_STYLE = {
+    "ok": "green",
+    "problem": "yellow",
+    "grading_error": "bold red",
+    "skipped": "red",
+}
+
+
+def _first_line(messages: tuple[str, ...]) -> str:
+    text = " ".join(messages)
+    return escape(text if len(text) <= 110 else text[:109] + "…")
+
+
+def print_report(report: Report, console: Console, heading: str | None = None) -> None:
+    """One row per question: score (or check status) and the first feedback."""
+    title = heading or report.rubric.assignment.title
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table.add_column("#", justify="right")
+    table.add_column("question")
+    if report.mode == "grade":
+        table.add_column("score", justify="right")
+    table.add_column("status")
+    table.add_column("feedback", overflow="fold")
+    for index, result in enumerate(report.results):
+        question = result.question
+        if report.mode == "grade":
+            full = result.score >= question.points
+            style = "green" if full else ("yellow" if result.score > 0 else "red")
+            if result.status in _STATUS_STYLE and result.status != "problem":
+                style = _STATUS_STYLE[result.status]
+            status = "passed" if full else result.status.replace("_", " ")
+            if result.status == "graded" and not full:
+                status = "partial" if result.score > 0 else "failed"
+            row = [
+                question.number or str(index + 1),
+                escape(question.title),
+                f"{points(result.score)}/{points(question.points)}",
+                f"[{style}]{status}[/]",
+            ]
+        else:
+            style = _STATUS_STYLE.get(result.status, "")
+            row = [question.number or str(index + 1), escape(question.title), f"[{style}]{result.status}[/]"]
+        table.add_row(*row, _first_line(result.messages), end_section=False)
+    console.print(table)
+    if report.mode == "grade":
+        devices = ", ".join(report.devices) or "no code ran"
+        console.print(
+            f"Total: [bold]{points(report.score)} / {points(report.max_score)}[/] "
+            f"in {report.seconds:.1f} s (device: {devices})"
+        )
+    for note in report.notes:
+        console.print(f"[yellow]! {escape(note)}[/]")

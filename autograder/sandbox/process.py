@@ -1,0 +1,332 @@
+"""Running one task of student code in a fresh, limited child process.
+
+The grader never imports student code. :class:`Sandbox` copies the runner into a directory the
+sandbox user can read, and for each task makes a private working directory holding a copy of
+the submission, starts ``runner.py`` there (as the sandbox user when the grader is root), enforces
+a wall-clock limit, caps what is read back, kills every process the task left behind, and
+decodes the reply with the grader's own :mod:`protocol` checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from autograder.sandbox import protocol
+from autograder.sandbox.identity import SandboxUser
+
+RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
+
+_RUNNER_FILES = ("runner.py", "protocol.py")
+_ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES")
+_EXIT_GRACE_S = 1.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one task may use."""
+
+    time_s: float
+    memory_bytes: int
+    max_output_bytes: int = 16_000
+    max_reply_bytes: int = 64 * 2**20
+    max_file_bytes: int = 64 * 2**20
+    max_processes: int = 256
+    max_copy_bytes: int = 200 * 2**20
+
+
+@dataclass(frozen=True)
+class Task:
+    """Import ``file`` and return attribute ``name``, called with ``call`` when given."""
+
+    file: str
+    name: str
+    call: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What came back from one task; ``value`` is the grader's own decoded copy."""
+
+    status: RunStatus
+    value: Any = None
+    message: str = ""
+    traceback: str = ""
+    output: str = ""
+    device: str = "cpu"
+    seconds: float = 0.0
+
+
+@dataclass
+class _Capture:
+    limit: int
+    data: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.limit - len(self.data)
+        self.data += chunk[: max(room, 0)]
+        self.dropped += max(len(chunk) - max(room, 0), 0)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _copy_submission(source: Path, dest: Path, limit: int) -> None:
+    """Copy regular files only (no symlinks, devices or FIFOs), within a size budget."""
+    budget = limit
+    for directory, subdirs, files in os.walk(source, followlinks=False):
+        subdirs[:] = [d for d in subdirs if d not in {"__MACOSX", ".git", "__pycache__"}]
+        relative = Path(directory).relative_to(source)
+        (dest / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            origin = Path(directory) / name
+            info = origin.lstat()
+            if not origin.is_file() or origin.is_symlink() or info.st_size > budget:
+                continue
+            budget -= info.st_size
+            shutil.copyfile(origin, dest / relative / name, follow_symlinks=False)
+
+
+def _chown_tree(root: Path, user: SandboxUser) -> None:
+    for directory, _, files in os.walk(root):
+        os.chown(directory, user.uid, user.gid)
+        for name in files:
+            os.chown(os.path.join(directory, name), user.uid, user.gid)
+
+
+def _remove_tree(root: Path) -> None:
+    def make_writable_and_retry(function: Any, path: str, _: Any) -> None:
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(root, onerror=make_writable_and_retry)
+
+
+def _kill_all(process: subprocess.Popen[bytes], user: SandboxUser | None) -> None:
+    """Kill the task's process group and, with a dedicated user, every process it owns."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if user is None:
+        return
+    for _ in range(50):  # a fork bomb can respawn between two sweeps
+        survivors = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                if entry.stat().st_uid == user.uid:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    survivors += 1
+            except OSError:
+                continue
+        if not survivors:
+            return
+        time.sleep(0.01)
+
+
+class Sandbox:
+    """A grading session's sandbox; use as a context manager, then :meth:`run` tasks."""
+
+    def __init__(self, user: SandboxUser | None, python: str | None = None) -> None:
+        self.user = user
+        self.python = python or sys.executable
+        self._base: Path | None = None
+
+    def __enter__(self) -> "Sandbox":
+        self._base = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
+        os.chmod(self._base, 0o711)  # others may enter, not list: workdirs stay private
+        runner_dir = self._base / "runner"
+        runner_dir.mkdir()
+        here = Path(__file__).parent
+        for name in _RUNNER_FILES:
+            shutil.copyfile(here / name, runner_dir / name)
+            os.chmod(runner_dir / name, 0o644)
+        os.chmod(runner_dir, 0o755)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._base is not None:
+            _remove_tree(self._base)
+            self._base = None
+
+    def _env(self, workdir: Path) -> dict[str, str]:
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(workdir),
+            "TMPDIR": str(workdir),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg",
+        }
+        env.update({k: os.environ[k] for k in _ENV_PASSTHROUGH if k in os.environ})
+        return env
+
+    def run(
+        self, task: Task, submission_dir: Path, limits: Limits, seed: int, device: str
+    ) -> RunResult:
+        """Run one task against a fresh copy of ``submission_dir``."""
+        if self._base is None:
+            raise RuntimeError("Sandbox.run outside its 'with' block")
+        workdir = Path(tempfile.mkdtemp(prefix="task-", dir=self._base))
+        try:
+            _copy_submission(submission_dir, workdir, limits.max_copy_bytes)
+            if self.user is not None:
+                _chown_tree(workdir, self.user)
+            return self._spawn(task, workdir, limits, seed, device)
+        finally:
+            _remove_tree(workdir)
+
+    def _spawn(
+        self, task: Task, workdir: Path, limits: Limits, seed: int, device: str
+    ) -> RunResult:
+        assert self._base is not None
+        reply_read, reply_write = os.pipe()
+        request = {
+            "task": {"op": "value", "file": task.file, "name": task.name, "call": task.call},
+            "workdir": str(workdir),
+            "seed": seed,
+            "device": device,
+            "result_fd": reply_write,
+            "preload_torch": True,
+            "memory_bytes": limits.memory_bytes,
+            "max_file_bytes": limits.max_file_bytes,
+            "max_processes": limits.max_processes if self.user is not None else None,
+        }
+        user_args: dict[str, Any] = {}
+        if self.user is not None:
+            user_args = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(
+                [self.python, "-s", "-B", str(self._base / "runner" / "runner.py")],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(reply_write,),
+                cwd=workdir,
+                env=self._env(workdir),
+                start_new_session=True,
+                **user_args,
+            )
+        finally:
+            os.close(reply_write)
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(json.dumps(request).encode())
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            output, reply, timed_out, too_big = self._collect(
+                process, process.stdout.fileno(), reply_read, limits, started
+            )
+        finally:
+            _kill_all(process, self.user)
+            process.wait()
+            os.close(reply_read)
+            if process.stdout is not None:
+                process.stdout.close()
+        seconds = time.monotonic() - started
+        shown = output.data.decode("utf-8", "replace")
+        if output.dropped:
+            shown += f"\n[... {output.dropped} more bytes of output not shown]"
+        common = {"output": shown, "seconds": seconds}
+        if timed_out:
+            return RunResult("timeout", message=f"took longer than {limits.time_s:g} s", **common)
+        if too_big:
+            return RunResult("bad_reply", message="returned a value that is too large", **common)
+        if not reply:
+            return RunResult("crashed", message=self._exit_reason(process.returncode), **common)
+        return self._decode(bytes(reply), common)
+
+    def _collect(
+        self, process: subprocess.Popen[bytes], out_fd: int, reply_fd: int, limits: Limits,
+        started: float,
+    ) -> tuple[_Capture, bytearray, bool, bool]:
+        """Read output and reply until both close, the deadline passes, or the reply overflows."""
+        output = _Capture(limits.max_output_bytes)
+        reply = bytearray()
+        selector = selectors.DefaultSelector()
+        selector.register(out_fd, selectors.EVENT_READ, "out")
+        selector.register(reply_fd, selectors.EVENT_READ, "reply")
+        deadline = started + limits.time_s
+        exited_at: float | None = None
+        try:
+            while selector.get_map():
+                now = time.monotonic()
+                if now >= deadline:
+                    return output, reply, True, False
+                if exited_at is None and process.poll() is not None:
+                    exited_at = now
+                if exited_at is not None and now - exited_at > _EXIT_GRACE_S:
+                    break  # a leftover grandchild holds the pipes open; it is killed next
+                for key, _ in selector.select(timeout=min(0.25, deadline - now)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                    elif key.data == "out":
+                        output.add(chunk)
+                    else:
+                        reply += chunk
+                        if len(reply) > limits.max_reply_bytes:
+                            return output, reply, False, True
+        finally:
+            selector.close()
+        return output, reply, False, False
+
+    @staticmethod
+    def _exit_reason(code: int | None) -> str:
+        if code is None:
+            return "stopped without answering"
+        if code < 0:
+            name = _signal_name(-code)
+            if name == "SIGKILL":
+                return "was killed (SIGKILL), most likely for using too much memory"
+            if name == "SIGXFSZ":
+                return "wrote a file larger than allowed"
+            return f"was stopped by {name}"
+        return f"ended the process (exit status {code}) before returning an answer"
+
+    @staticmethod
+    def _decode(raw: bytes, common: dict[str, Any]) -> RunResult:
+        try:
+            envelope = protocol.parse_json(raw)
+            if not isinstance(envelope, dict) or envelope.get("status") not in {
+                "ok", "error", "missing"
+            }:
+                raise protocol.WireError("malformed reply")
+            device = envelope.get("device")
+            device = device if device in {"cpu", "cuda"} else "cpu"
+            message = str(envelope.get("message", ""))[:1000]
+            trace = str(envelope.get("traceback", ""))[:4000]
+            if envelope["status"] != "ok":
+                return RunResult(
+                    envelope["status"], message=message, traceback=trace, device=device, **common
+                )
+            value = protocol.decode(envelope.get("value"))
+        except protocol.WireError as error:
+            return RunResult("bad_reply", message=f"returned something unreadable: {error}", **common)
+        return RunResult("ok", value=value, device=device, **common)

@@ -1,0 +1,169 @@
+"""The sandboxed child: imports the student's code, does one task, reports plain data.
+
+It runs as ``python -I -B runner.py`` in a fresh process (as the unprivileged sandbox user when
+the grader is root), reads one JSON request on stdin, and writes one JSON reply to the file
+descriptor the request names. The student's own output goes to stdout/stderr, which the grader
+captures separately, so nothing the student prints can pass for a reply. Everything this process
+says is treated as untrusted by the grader.
+
+It deliberately imports nothing from the ``autograder`` package: it is copied, with
+``protocol.py``, into a directory the sandbox user can read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import sys
+import traceback
+from typing import Any
+
+import protocol  # the sibling copy of autograder/sandbox/protocol.py
+
+_SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _reply(fd: int, payload: dict[str, Any]) -> None:
+    data = json.dumps(payload, allow_nan=False, separators=(",", ":")).encode()
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _apply_limits(request: dict[str, Any], device: str) -> None:
+    """Limits on this process and its children, set before any student code runs."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write("1000")  # if memory runs out, the kernel takes the student's process first
+    except OSError:
+        pass
+    limits = [
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, request["max_file_bytes"]),
+        (resource.RLIMIT_NOFILE, 256),
+    ]
+    if request.get("max_processes"):
+        limits.append((resource.RLIMIT_NPROC, request["max_processes"]))
+    if request.get("memory_bytes") and device == "cpu":
+        # The budget is on top of what the interpreter and torch already mapped. CUDA maps huge
+        # virtual ranges, so on CUDA the grader's watchdog is the memory limit instead.
+        limits.append((resource.RLIMIT_AS, _vm_size() + request["memory_bytes"]))
+    for which, value in limits:
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def _prepare_torch(request: dict[str, Any]) -> str:
+    """Import torch before the student's code (so it is seeded) and settle the device."""
+    device = request["device"]
+    random.seed(request["seed"])
+    try:
+        import numpy
+
+        numpy.random.seed(request["seed"] % 2**32)
+    except ImportError:
+        pass
+    if not request.get("preload_torch"):
+        return "cpu"
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    torch.manual_seed(request["seed"])
+    if device == "cuda" and not torch.cuda.is_available():
+        device = "cpu"
+    return device
+
+
+def _student_traceback(error: BaseException, workdir: str) -> str:
+    """The traceback, keeping only frames in the student's files."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.startswith(workdir)
+    ]
+    lines = traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines).replace(workdir + os.sep, "")[-4000:]
+
+
+def _describe_exit(error: BaseException, phase: str) -> str:
+    if isinstance(error, SystemExit):
+        return f"your code called exit({error.code!r}) {phase}"
+    return f"raised {type(error).__name__} {phase}: {str(error)[:300]}"
+
+
+def _run_task(task: dict[str, Any], workdir: str) -> dict[str, Any]:
+    filename = task["file"]
+    module_name = filename[:-3]
+    path = os.path.join(workdir, filename)
+    if not os.path.isfile(path):
+        return {"status": "missing", "message": f"{filename} was not found"}
+    import importlib
+
+    phase = f"while importing {filename}"
+    try:
+        module = importlib.import_module(module_name)
+        phase = f"in {task['name']}"
+        if not hasattr(module, task["name"]):
+            return {"status": "missing", "message": f"{filename} defines no '{task['name']}'"}
+        value = getattr(module, task["name"])
+        if task.get("call") is not None:
+            if not callable(value):
+                return {"status": "error", "message": f"'{task['name']}' is not a function"}
+            value = value(*task["call"])
+        encoded = protocol.to_wire(value)
+    except BaseException as error:  # noqa: BLE001 - the student's code may raise anything
+        return {
+            "status": "error",
+            "message": _describe_exit(error, phase),
+            "traceback": _student_traceback(error, workdir),
+        }
+    return {"status": "ok", "value": encoded}
+
+
+def main() -> None:
+    """Read the request, run the task, reply, and leave without running the student's atexit."""
+    request = json.loads(sys.stdin.read())
+    fd = request["result_fd"]
+    workdir = request["workdir"]
+    os.chdir(workdir)
+    try:
+        device = _prepare_torch(request)
+        _apply_limits(request, device)
+        sys.path[:] = [workdir] + [p for p in sys.path if p != _SCRIPT_DIR]
+        reply = _run_task(request["task"], workdir)
+        reply["device"] = device
+        _reply(fd, reply)
+    except BaseException as error:  # noqa: BLE001 - reply whatever happens
+        try:
+            _reply(fd, {"status": "error", "message": f"the sandbox failed: {error!r}"[:500]})
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - the student may have replaced or closed it
+                pass
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

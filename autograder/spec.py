@@ -1,0 +1,100 @@
+"""The typed shapes every rubric shares: the assignment header and the base of a question.
+
+Each question kind (``autograder/checks/``) extends :class:`QuestionBase` with its own fields;
+``autograder/rubric.py`` assembles them into the full rubric model.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+DevicePolicy = Literal["auto", "cpu", "cuda"]
+
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"must be a positive number, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"must be a positive number, got {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"must be a positive number, got {value!r}")
+    return number
+
+
+PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+
+
+class StrictModel(BaseModel):
+    """Immutable model that rejects unknown fields, so typos in a rubric are caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(StrictModel):
+    """Where a question's answer comes from.
+
+    A YAML file (the default, ``answers.yaml``) is read as data in the grader. A ``.py`` file is
+    imported only in the sandbox; ``name`` is read from it, and called with ``call`` when given.
+    """
+
+    file: str | None = Field(
+        default=None, description="Submitted file holding the answer (default: the answers file)."
+    )
+    name: str | None = Field(
+        default=None, description="Key in the YAML file or attribute of the module (default: id)."
+    )
+    call: list[Any] | None = Field(
+        default=None, description="Python sources only: call the attribute with these arguments."
+    )
+
+
+class QuestionBase(StrictModel):
+    """Fields every question has, whatever its kind."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Unique id; also the default answer key.")
+    title: str = Field(min_length=1, description="Shown to students as the test name.")
+    points: PositiveNumber = Field(description="Full marks for this question.")
+    kind: str = Field(description="Question kind; selects the remaining fields.")
+    visibility: Visibility = Field(default="visible", description="Gradescope test visibility.")
+    tags: list[str] = Field(default_factory=list)
+    number: str | None = Field(default=None, description="Gradescope test number, e.g. '1.2'.")
+    time_limit: PositiveNumber | None = Field(
+        default=None, description="Seconds for this question's sandboxed code (overrides default)."
+    )
+    source: Source | None = None
+
+    def answer_source(self, answers_file: str) -> Source:
+        """The effective source, with the defaults filled in."""
+        given = self.source or Source()
+        return Source(file=given.file or answers_file, name=given.name or self.id, call=given.call)
+
+
+class Assignment(StrictModel):
+    """The assignment header of a rubric."""
+
+    name: str = Field(pattern=IDENTIFIER, description="Short name, as in rubrics/NAME.yaml.")
+    title: str = Field(min_length=1)
+    files: list[str] = Field(min_length=1, description="Files the student submits.")
+    answers_file: str = Field(default="answers.yaml", description="Where math/choice answers live.")
+    time_limit: PositiveNumber = Field(
+        default=60, description="Default seconds for each question that runs student code."
+    )
+    total_time_limit: PositiveNumber = Field(
+        default=600, description="The Gradescope autograder timeout this rubric must fit in."
+    )
+    memory_mb: PositiveNumber = Field(
+        default=512, description="Memory the student's code may allocate, per question."
+    )
+    device: DevicePolicy = Field(default="auto", description="Where student code runs.")
+    visibility: Visibility = Field(default="visible", description="Top-level result visibility.")
+    stdout_visibility: Visibility = Field(
+        default="hidden", description="Whether students see the grader's own stdout."
+    )

@@ -1,0 +1,94 @@
+"""``autograder validate``: is this rubric fit to ship?
+
+The rubric must load, its files must exist in the reference and the template, its time limits
+must fit Gradescope's, the reference must score full marks, and the template must score zero
+with no crash, timeout or grading error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from autograder.grading import TIME_RESERVE_S, Options, Report, grade
+from autograder.rubric import Course
+
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+_CRASHES = {"timeout", "crashed", "bad_reply"}
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The two grading reports and every problem found."""
+
+    reference: Report | None
+    template: Report | None
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the rubric is fit to ship."""
+        return not self.problems
+
+
+def lint(course: Course) -> list[str]:
+    """Problems visible without grading anything."""
+    problems = []
+    assignment = course.rubric.assignment
+    for label, folder in (("reference", course.reference_dir), ("template", course.template_dir)):
+        if not folder.is_dir():
+            problems.append(f"the {label} folder {folder} is missing")
+            continue
+        for name in assignment.files:
+            if not (folder / name).is_file():
+                problems.append(f"the {label} lacks {name}, which students must submit")
+    for name in assignment.files:
+        if name.endswith(".py") and not _MODULE_NAME.match(name):
+            problems.append(f"{name} cannot be imported as a Python module; rename it")
+    code_time = sum(
+        q.time_limit or assignment.time_limit
+        for q in course.rubric.questions
+        if str(q.answer_source(assignment.answers_file).file).endswith(".py")
+    )
+    if code_time + TIME_RESERVE_S > assignment.total_time_limit:
+        problems.append(
+            f"the questions' time limits add up to {code_time:g} s, which with {TIME_RESERVE_S:g} s "
+            f"of overhead exceeds total_time_limit ({assignment.total_time_limit:g} s): "
+            "a slow submission would lose questions at the end"
+        )
+    return problems
+
+
+def _reference_problems(report: Report) -> list[str]:
+    return [
+        f"the reference scores {r.score:g}/{r.max_score:g} on {r.question.id}: {' '.join(r.messages)}"
+        for r in report.results
+        if r.score < r.max_score
+    ]
+
+
+def _template_problems(report: Report) -> list[str]:
+    problems = []
+    for r in report.results:
+        if r.score > 0:
+            problems.append(f"the template scores {r.score:g} on {r.question.id}; it must score 0")
+        if r.status in {"grading_error", "skipped"} or r.code_status in _CRASHES:
+            problems.append(f"the template crashes the grading of {r.question.id}: {' '.join(r.messages)}")
+    return problems
+
+
+def validate(course: Course, device: str | None = None) -> Validation:
+    """Lint the rubric, then grade the reference and the template."""
+    problems = lint(course)
+    reference = template = None
+    options = Options(device=device)
+    if course.reference_dir.is_dir():
+        reference = grade(course.rubric, course.reference_dir, options)
+        problems += _reference_problems(reference)
+    if course.template_dir.is_dir():
+        template = grade(course.rubric, course.template_dir, options)
+        problems += _template_problems(template)
+    for report in (reference, template):
+        for r in report.grading_errors if report else []:
+            problems.append(f"grading error on {r.question.id}:\n{r.error}")
+    return Validation(reference=reference, template=template, problems=tuple(problems))

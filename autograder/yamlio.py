@@ -1,0 +1,119 @@
+"""Safe YAML loading for rubrics and student answers.
+
+Both kinds of file are data only: the safe loader never builds Python objects, anchors and
+aliases are refused (they are what "billion laughs" bombs are made of), duplicate keys are
+refused (YAML would silently keep the last one), and the size is bounded before parsing.
+Every loaded document keeps a map from data paths to line numbers, so later validation can
+point at ``file:line``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DataPath = tuple[Any, ...]
+
+
+class YamlError(Exception):
+    """A YAML file that cannot be read as data; the message names the file and line."""
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (``*name``), including merge keys built from them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - PyYAML hook
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    """A parsed YAML document with the line of every key and list item."""
+
+    data: Any
+    path: Path
+    lines: dict[DataPath, int] = field(default_factory=dict)
+
+    def line_of(self, data_path: DataPath) -> int:
+        """The line of the deepest known prefix of ``data_path`` (1 when nothing matches)."""
+        for end in range(len(data_path), -1, -1):
+            line = self.lines.get(tuple(data_path[:end]))
+            if line is not None:
+                return line
+        return 1
+
+
+def _index_lines(node: yaml.Node, here: DataPath, lines: dict[DataPath, int], label: str) -> None:
+    lines.setdefault(here, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise YamlError(
+                    f"{label}:{line}: duplicate key '{key}' (first at line {seen[key]})"
+                )
+            seen[key] = line
+            lines[here + (key,)] = line
+            _index_lines(value_node, here + (key,), lines, label)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[here + (i,)] = item.start_mark.line + 1
+            _index_lines(item, here + (i,), lines, label)
+
+
+def _mark_line(error: yaml.YAMLError) -> int | None:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return None if mark is None else mark.line + 1
+
+
+def parse_yaml(text: str, path: Path, label: str | None = None) -> LoadedYaml:
+    """Parse one YAML document held in ``text``; ``label`` names it in error messages."""
+    label = label or str(path)
+    loader = _StrictSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[DataPath, int] = {}
+        if node is None:
+            return LoadedYaml(data=None, path=path, lines=lines)
+        _index_lines(node, (), lines, label)
+        data = loader.construct_document(node)
+    except YamlError:
+        raise
+    except yaml.YAMLError as error:
+        line = _mark_line(error)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        where = f"{label}:{line}" if line else label
+        raise YamlError(f"{where}: not valid YAML: {problem}") from None
+    except (RecursionError, ValueError, TypeError) as error:
+        raise YamlError(f"{label}: not valid YAML: {type(error).__name__}") from None
+    finally:
+        loader.dispose()
+    return LoadedYaml(data=data, path=path, lines=lines)
+
+
+def load_yaml(path: Path, max_bytes: int, label: str | None = None) -> LoadedYaml:
+    """Read and parse ``path`` as UTF-8 YAML of at most ``max_bytes`` bytes."""
+    label = label or str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise YamlError(f"{label}: file is {size} bytes; the limit is {max_bytes}")
+        raw = path.read_bytes()[: max_bytes + 1]
+    except OSError as error:
+        raise YamlError(f"{label}: cannot read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise YamlError(f"{label}:{line}: not UTF-8 text") from None
+    return parse_yaml(text, path, label)
