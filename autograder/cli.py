@@ -94,7 +94,7 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
         print_report(report, console)
         _print_grading_errors(report, console)
     except RubricError as error:
-        console.print("\n".join(error.problems), markup=False)
+        console.print("\n".join(error.problems), markup=False, soft_wrap=True)
         data = failure_results(
             "The autograder for this assignment is misconfigured, so nothing was graded. "
             "This is not a problem with your submission; your instructor can see the details.",

@@ -105,7 +105,7 @@ def _student_traceback(error: BaseException, workdir: str) -> str:
 
 def _describe_exit(error: BaseException, phase: str) -> str:
     if isinstance(error, SystemExit):
-        return f"your code called exit({error.code!r}) {phase}"
+        return f"called exit({error.code!r}) {phase}"
     return f"raised {type(error).__name__} {phase}: {str(error)[:300]}"
 
 
