@@ -86,6 +86,12 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     return tuple(path)
 
 
+def _node_at(path: tuple[Any, ...], data: Any) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
 def _where(path: tuple[Any, ...], data: Any) -> str:
     """'question q3: ' for anything inside a question, else ''."""
     if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
@@ -99,7 +105,7 @@ def _field_name(loc: tuple[Any, ...], path: tuple[Any, ...]) -> str:
     trail = [str(p) for p in path[2:] if not isinstance(p, int)] if path[:1] == ("questions",) else [
         str(p) for p in path if not isinstance(p, int)
     ]
-    named = [str(p) for p in loc if isinstance(p, str)]
+    named = [str(p) for p in loc if isinstance(p, str) and p not in KINDS]
     if named and (not trail or named[-1] != trail[-1]):
         trail.append(named[-1])
     return ".".join(trail) or "rubric"
@@ -131,14 +137,21 @@ def _message(error: Any, data: Any) -> tuple[tuple[Any, ...], str]:
         text = f"unknown field '{loc[-1]}'" + (f" (did you mean '{close[0]}'?)" if close else "")
     elif kind == "union_tag_invalid":
         text = f"unknown kind {given.get('kind')!r}; known kinds: {', '.join(KINDS)}"
-        field = "kind"
+        path = _data_path(loc + ("kind",), data)
     elif kind == "union_tag_not_found":
         text = f"kind is required; known kinds: {', '.join(KINDS)}"
     elif kind == "literal_error":
         text = f"{field} must be {error['ctx']['expected']}, got {given!r}"
     elif kind == "value_error":
         reason = str(error["ctx"]["error"])
-        text = f"{field} {reason}" if field != "rubric" else reason
+        # A model-level check names its field first ("expected 'x' is not ..."): point there.
+        first_word = reason.split(" ", 1)[0]
+        node = _node_at(path, data)
+        if isinstance(node, dict) and first_word in node:
+            text = reason
+            path = path + (first_word,)
+        else:
+            text = f"{field} {reason}" if field != "rubric" else reason
     elif kind == "string_pattern_mismatch":
         text = f"{field} must be letters, digits, '_', '.' or '-', got {given!r}"
     else:

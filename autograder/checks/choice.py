@@ -144,8 +144,8 @@ def _read_yesno(raw: Any, spec: _AnswerFields) -> bool:
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 
 
-def _read_exact(raw: Any) -> Fraction | float:
-    """A number as an exact fraction where it is written exactly, else a float."""
+def _read_exact(raw: Any) -> Fraction:
+    """A number as an exact fraction (floats convert exactly), so integers compare exactly."""
     if isinstance(raw, bool):
         raise AnswerFormatError("expected a number, got yes/no")
     if isinstance(raw, int):
@@ -159,24 +159,21 @@ def _read_exact(raw: Any) -> Fraction | float:
         text = text.replace(",", "")
     if len(text) > 64:
         raise AnswerFormatError("expected a number; this answer is too long")
+    if text.lower().lstrip("+-") in {"inf", "infinity", "nan"}:
+        raise AnswerFormatError("expected a finite number")
     try:
         return Fraction(text)
     except (ValueError, ZeroDivisionError):
-        pass
-    try:
-        value = float(text)
-    except ValueError:
-        raise AnswerFormatError(f"expected a number such as 12, 0.5, 1e-3 or 3/4, got '{_clip(text)}'") from None
-    if not math.isfinite(value):
-        raise AnswerFormatError("expected a finite number")
-    return value
+        raise AnswerFormatError(
+            f"expected a number such as 12, 0.5, 1e-3 or 3/4, got '{_clip(text)}'"
+        ) from None
 
 
 def _read_number(raw: Any, spec: _AnswerFields) -> float:
     return float(_read_exact(raw))
 
 
-def _read_integer(raw: Any, spec: _AnswerFields) -> Fraction | float:
+def _read_integer(raw: Any, spec: _AnswerFields) -> Fraction:
     return _read_exact(raw)
 
 
@@ -287,9 +284,7 @@ def _hint(kind: str, value: Any, targets: list[Any]) -> str:
             return "It looks transposed: check which size comes first."
         if all(len(value) != len(t) for t in targets):
             return "It has the wrong number of dimensions."
-    if kind == "integer" and isinstance(value, float) or (
-        kind == "integer" and isinstance(value, Fraction) and value.denominator != 1
-    ):
+    if kind == "integer" and value.denominator != 1:
         return "The answer is a whole number."
     return ""
 
@@ -360,7 +355,7 @@ def _show(value: Any) -> str:
         inner = ", ".join(str(v) for v in value)
         return _clip(f"({inner},)" if len(value) == 1 else f"({inner})")
     if isinstance(value, Fraction):
-        return str(value.numerator) if value.denominator == 1 else str(value)
+        return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
     if isinstance(value, float):
         return f"{value:g}"
     return _clip(f"'{value}'" if isinstance(value, str) else str(value))

@@ -9,6 +9,7 @@ decodes the reply with the grader's own :mod:`protocol` checks.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import selectors
@@ -30,6 +31,7 @@ RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
 _RUNNER_FILES = ("runner.py", "protocol.py")
 _ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES")
 _EXIT_GRACE_S = 1.0
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass(frozen=True)
@@ -121,28 +123,65 @@ def _remove_tree(root: Path) -> None:
     shutil.rmtree(root, onerror=make_writable_and_retry)
 
 
+def _become_subreaper() -> None:
+    """Adopt the task's orphans (Linux), so they are reaped here rather than left as zombies.
+
+    PID 1 in a container may never reap; zombies would then count against the next task's
+    process limit.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap_orphans() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _live_processes_of(uid: int) -> list[int]:
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                state = stat.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            pids.append(int(entry.name))
+    return pids
+
+
 def _kill_all(process: subprocess.Popen[bytes], user: SandboxUser | None) -> None:
     """Kill the task's process group and, with a dedicated user, every process it owns."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
         pass
-    if user is None:
-        return
-    for _ in range(50):  # a fork bomb can respawn between two sweeps
-        survivors = 0
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                if entry.stat().st_uid == user.uid:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    survivors += 1
-            except OSError:
-                continue
-        if not survivors:
-            return
-        time.sleep(0.01)
+    if user is not None:
+        for _ in range(200):  # a fork bomb can respawn between two sweeps
+            survivors = _live_processes_of(user.uid)
+            if not survivors:
+                break
+            for pid in survivors:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.005)
+    process.wait()
+    _reap_orphans()
 
 
 class Sandbox:
@@ -154,6 +193,7 @@ class Sandbox:
         self._base: Path | None = None
 
     def __enter__(self) -> "Sandbox":
+        _become_subreaper()
         self._base = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         os.chmod(self._base, 0o711)  # others may enter, not list: workdirs stay private
         runner_dir = self._base / "runner"
@@ -245,7 +285,6 @@ class Sandbox:
             )
         finally:
             _kill_all(process, self.user)
-            process.wait()
             os.close(reply_read)
             if process.stdout is not None:
                 process.stdout.close()
