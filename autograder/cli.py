@@ -168,7 +168,7 @@ def validate_command(assignment: str, device: str | None) -> None:
         console.print(f"[green]validate: {course.name} is ready[/]")
         return
     for problem in result.problems:
-        console.print(f"[red]✗[/] {escape(problem)}", highlight=False)
+        console.print(f"[red]✗[/] {escape(problem)}", highlight=False, soft_wrap=True)
     console.print(f"[red]validate: {len(result.problems)} problem(s)[/]")
     sys.exit(1)
 

@@ -136,7 +136,7 @@ class _Session:
         problem = self.submission.problem(source.file)
         if problem:
             return Answer(problem=problem)
-        if not source.file.endswith(".py"):
+        if not question.runs_code(assignment.answers_file):
             answers = self.answers_in(source.file)
             if answers.data is None:
                 return Answer(problem=answers.problem)
@@ -222,7 +222,8 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
         session = _Session(rubric, submission, options, stack)
         for question in questions:
             limit = question.time_limit or assignment.time_limit
-            if time.monotonic() + limit > budget_end:
+            runs_code = question.runs_code(assignment.answers_file)
+            if runs_code and time.monotonic() + limit > budget_end:
                 results.append(
                     QuestionResult(
                         question, 0.0, "skipped",

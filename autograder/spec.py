@@ -76,6 +76,10 @@ class QuestionBase(StrictModel):
         given = self.source or Source()
         return Source(file=given.file or answers_file, name=given.name or self.id, call=given.call)
 
+    def runs_code(self, answers_file: str) -> bool:
+        """Whether grading this question runs student code (in the sandbox)."""
+        return str(self.answer_source(answers_file).file).endswith(".py")
+
 
 class Assignment(StrictModel):
     """The assignment header of a rubric."""

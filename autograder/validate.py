@@ -48,7 +48,7 @@ def lint(course: Course) -> list[str]:
     code_time = sum(
         q.time_limit or assignment.time_limit
         for q in course.rubric.questions
-        if str(q.answer_source(assignment.answers_file).file).endswith(".py")
+        if q.runs_code(assignment.answers_file)
     )
     if code_time + TIME_RESERVE_S > assignment.total_time_limit:
         problems.append(
