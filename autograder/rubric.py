@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-from pydantic import Field, ValidationError, create_model
+from pydantic import Field, ValidationError
 
 from autograder.checks import KINDS
 from autograder.spec import Assignment, QuestionBase, StrictModel

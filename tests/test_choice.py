@@ -73,6 +73,8 @@ def test_wrong_answers_get_zero_and_say_why(spec: ChoiceQuestion, answer: Any, m
         (NUMBER, "inf", "expected a finite number"),
         (NUMBER, True, "expected a number, got yes/no"),
         (INTEGER, "1" * 100, "expected a number; this answer is too long"),
+        (INTEGER, "1e999999999", "expected a number of reasonable size"),
+        (NUMBER, "-1E-99999", "expected a number of reasonable size"),
         (INTEGER, [1600], "expected text, got a list"),
     ],
 )

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 
 from tests.conftest import ASSIGNMENT, TEST_TIME_LIMIT, make_submission, requires_root, run_gradescope
 

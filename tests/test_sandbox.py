@@ -6,7 +6,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 
 from autograder.sandbox import Limits, RunResult, Sandbox, Task, sandbox_user
 from tests.conftest import requires_root

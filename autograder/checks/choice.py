@@ -141,6 +141,7 @@ def _read_yesno(raw: Any, spec: _AnswerFields) -> bool:
     raise AnswerFormatError("answer yes or no")
 
 
+_MAX_EXPONENT = 400
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 
 
@@ -161,6 +162,10 @@ def _read_exact(raw: Any) -> Fraction:
         raise AnswerFormatError("expected a number; this answer is too long")
     if text.lower().lstrip("+-") in {"inf", "infinity", "nan"}:
         raise AnswerFormatError("expected a finite number")
+    exponent = re.search(r"[eE]([+-]?\d+)$", text)
+    if exponent and abs(int(exponent.group(1))) > _MAX_EXPONENT:
+        # Fraction("1e999999999") would build a billion-digit integer.
+        raise AnswerFormatError("expected a number of reasonable size")
     try:
         return Fraction(text)
     except (ValueError, ZeroDivisionError):
@@ -308,7 +313,7 @@ def grade(question: ChoiceQuestion, answer: Any) -> Verdict:
     total = sum(weight for _, _, weight in question.answer_parts())
     credit = 0.0
     messages = []
-    for (name, spec, weight), (_, raw) in zip(question.answer_parts(), raws):
+    for (name, spec, weight), (_, raw) in zip(question.answer_parts(), raws, strict=True):
         result = _grade_part(raw, spec)
         credit += weight * result.credit
         messages.append(f"{name}: {result.message}" if name else _capitalize(result.message))
@@ -321,7 +326,7 @@ def precheck(question: ChoiceQuestion, answer: Any) -> list[str]:
     if problem:
         return [problem]
     problems = []
-    for (name, spec, _), (_, raw) in zip(question.answer_parts(), raws):
+    for (name, spec, _), (_, raw) in zip(question.answer_parts(), raws, strict=True):
         prefix = f"{name}: " if name else ""
         if raw is None:
             problems.append(f"{prefix}no answer given")
