@@ -19,7 +19,7 @@ ASSIGNMENT = "choice-warmup"
 TEST_TIME_LIMIT = 8
 
 requires_root = pytest.mark.skipif(
-    os.geteuid() != 0, reason="secrecy needs the grader to run as root with a sandbox user"
+    os.geteuid() != 0, reason="needs the grader to run as root with a dedicated sandbox user"
 )
 
 
