@@ -22,6 +22,15 @@ def _first_line(messages: tuple[str, ...]) -> str:
     return escape(text if len(text) <= 110 else text[:109] + "…")
 
 
+def _grade_status(score: float, max_score: float, status: str) -> tuple[str, str]:
+    """The word and colour for a graded question."""
+    if score >= max_score:
+        return "passed", "green"
+    if status == "graded":
+        return ("partial", "yellow") if score > 0 else ("failed", "red")
+    return status.replace("_", " "), _STATUS_STYLE.get(status, "red")
+
+
 def print_report(report: Report, console: Console, heading: str | None = None) -> None:
     """One row per question: score (or check status) and the first feedback."""
     title = heading or report.rubric.assignment.title
@@ -35,13 +44,7 @@ def print_report(report: Report, console: Console, heading: str | None = None) -
     for index, result in enumerate(report.results):
         question = result.question
         if report.mode == "grade":
-            full = result.score >= question.points
-            style = "green" if full else ("yellow" if result.score > 0 else "red")
-            if result.status in _STATUS_STYLE and result.status != "problem":
-                style = _STATUS_STYLE[result.status]
-            status = "passed" if full else result.status.replace("_", " ")
-            if result.status == "graded" and not full:
-                status = "partial" if result.score > 0 else "failed"
+            status, style = _grade_status(result.score, question.points, result.status)
             row = [
                 question.number or str(index + 1),
                 escape(question.title),
