@@ -168,28 +168,21 @@ def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
     kind = KINDS[question.kind]
     started = time.monotonic()
     answer = session.answer(question)
-    common: dict[str, Any] = {
-        "detail": answer.detail,
-        "output": answer.output,
-        "device": answer.device,
-        "code_status": answer.code_status,
-    }
-    if answer.problem:
+
+    def result(score: float, status: Status, messages: tuple[str, ...]) -> QuestionResult:
         return QuestionResult(
-            question, 0.0, "problem", (answer.problem,), seconds=time.monotonic() - started, **common
+            question, score, status, messages,
+            detail=answer.detail, output=answer.output, device=answer.device,
+            code_status=answer.code_status, seconds=time.monotonic() - started,
         )
+
+    if answer.problem:
+        return result(0.0, "problem", (answer.problem,))
     if session.options.mode == "check":
         problems = kind.precheck(question, answer.value)
-        status: Status = "problem" if problems else "ok"
-        messages = tuple(problems) or ("Answer found and readable.",)
-        return QuestionResult(
-            question, 0.0, status, messages, seconds=time.monotonic() - started, **common
-        )
+        return result(0.0, "problem" if problems else "ok", tuple(problems) or ("Answer found and readable.",))
     verdict = kind.grade(question, answer.value)
-    score = round(verdict.credit * question.points, 4)
-    return QuestionResult(
-        question, score, "graded", verdict.messages, seconds=time.monotonic() - started, **common
-    )
+    return result(round(verdict.credit * question.points, 4), "graded", verdict.messages)
 
 
 def _grading_error(question: QuestionBase, error: BaseException) -> QuestionResult:

@@ -178,10 +178,6 @@ def _read_number(raw: Any, spec: _AnswerFields) -> float:
     return float(_read_exact(raw))
 
 
-def _read_integer(raw: Any, spec: _AnswerFields) -> Fraction:
-    return _read_exact(raw)
-
-
 _SHAPE_SPLIT = re.compile(r"\s*(?:,|\bx\b|×|\*|\bby\b)\s*")
 
 
@@ -223,7 +219,7 @@ _READERS: dict[str, Callable[[Any, _AnswerFields], Any]] = {
     "option": _read_option,
     "yesno": _read_yesno,
     "number": _read_number,
-    "integer": _read_integer,
+    "integer": lambda raw, spec: _read_exact(raw),
     "shape": _read_shape,
     "text": _read_text,
 }
