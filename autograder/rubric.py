@@ -15,6 +15,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, ValidationError
 
 from autograder.checks import KINDS
+from autograder.checks.expression import MathContext
 from autograder.spec import Assignment, QuestionBase, StrictModel
 from autograder.yamlio import LoadedYaml, YamlError, load_yaml
 
@@ -30,6 +31,10 @@ class Rubric(StrictModel):
     """A whole rubric: the assignment header and its questions in order."""
 
     assignment: Assignment
+    contexts: dict[str, MathContext] = Field(
+        default_factory=dict,
+        description="Named quantities and graphs that expression questions share (context: NAME).",
+    )
     questions: list[Question] = Field(min_length=1)  # type: ignore[valid-type]
 
     def question(self, question_id: str) -> QuestionBase:
@@ -190,7 +195,8 @@ def parse_rubric(loaded: LoadedYaml, label: str) -> Rubric:
     if not isinstance(data, dict):
         raise RubricError([f"{label}:1: a rubric is a mapping with 'assignment' and 'questions'"])
     try:
-        rubric = Rubric.model_validate(data)
+        # Questions read their shared context while validating, so errors point at the question.
+        rubric = Rubric.model_validate(data, context={"contexts": data.get("contexts")})
     except ValidationError as error:
         located = [_message(e, data) for e in error.errors()]
         lines = sorted({(loaded.line_of(p), m) for p, m in located})

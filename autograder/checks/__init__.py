@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Mapping
 
-from autograder.checks import choice
+from autograder.checks import choice, expression
 from autograder.checks.base import Kind, Verdict
 
-KINDS: Mapping[str, Kind] = MappingProxyType({kind.name: kind for kind in (choice.KIND,)})
+KINDS: Mapping[str, Kind] = MappingProxyType({kind.name: kind for kind in (choice.KIND, expression.KIND)})
 
 __all__ = ["KINDS", "Kind", "Verdict"]

@@ -1,0 +1,462 @@
+"""The ``expression`` kind: math answers as text or LaTeX, with chain-rule partial credit.
+
+The rubric declares the question's quantities (scalars, vectors, matrices with named sizes), an
+optional computational graph (each edge's local derivative) and the reference answer. A student's
+answer is parsed safely (:mod:`autograder.mathexpr`), then judged like a careful TA would:
+
+- equal to the reference in the rubric's quantities → full credit;
+- a correct chain of adjacent ∂·/∂· steps along the graph (summed over every path), not expanded →
+  ``chain_credit`` (seed 000: 1 of 2 points);
+- a known mistake → its feedback and credit; anything else → 0, with a hint (transposed, wrong
+  sign, a factor missing, a path missing) that does not give the answer away.
+
+``A = B`` answers are judged side by side: ``sides: best`` takes the best correct side, ``all``
+gives nothing when any side is wrong. A side that only restates the question (``dL/dw1``) is
+skipped. Shared quantities and graphs live in the rubric's ``contexts``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal, Mapping
+
+from pydantic import Field, ValidationInfo, model_validator
+
+from autograder.checks.base import Kind, Verdict
+from autograder.mathexpr import (
+    EvaluationError,
+    Graph,
+    Judge,
+    NotationError,
+    SymbolInfo,
+    Tolerance,
+    Vocabulary,
+    key_of,
+    parse,
+)
+from autograder.mathexpr.parser import leibniz_keys
+from autograder.mathexpr.chain import as_path, chain_products
+from autograder.mathexpr.nodes import Call, Deriv, Node, derivative_key, walk
+from autograder.mathexpr.vocabulary import FUNCTIONS
+from autograder.spec import PositiveNumber, QuestionBase, StrictModel
+
+SideRule = Literal["best", "all"]
+
+
+class SymbolSpec(StrictModel):
+    """A declared quantity. Vectors are columns: shape [n] is n×1."""
+
+    shape: list[int | str] = Field(default_factory=list, description="[] scalar, [n] vector, [n, m] matrix.")
+    value: Literal["random", "identity", "class"] = Field(
+        default="random", description="identity: the identity matrix; class: a label for onehot()."
+    )
+    positive: bool = Field(default=False, description="Sample only positive values (log, sqrt).")
+    classes: int | str | None = Field(default=None, description="value class: number of classes.")
+
+
+class MathContext(StrictModel):
+    """Quantities, sizes, functions and graph shared by questions (``contexts`` in the rubric)."""
+
+    symbols: dict[str, SymbolSpec | None] | list[str] = Field(
+        default_factory=dict,
+        description="Names an answer may use; a Leibniz name such as dL/dh3 is a given derivative.",
+    )
+    nodes: list[str] = Field(
+        default_factory=list, description="Graph quantities that are not values, e.g. the loss L."
+    )
+    graph: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="of → {wrt: local derivative ∂of/∂wrt}, in the declared quantities.",
+    )
+    dims: dict[str, int] = Field(default_factory=dict, description="Sizes used for named dimensions.")
+    functions: dict[str, str] = Field(
+        default_factory=dict, description="Aliases for built-in functions, e.g. phi: sin."
+    )
+
+
+class ExpressionMistake(StrictModel):
+    """A wrong answer the rubric expects, with feedback and optional partial credit."""
+
+    answer: str = Field(min_length=1)
+    feedback: str = Field(min_length=1)
+    credit: float = Field(default=0.0, ge=0.0, lt=1.0)
+
+
+class _AnswerFields(StrictModel):
+    expected: str | None = Field(default=None, description="The reference answer, fully expanded.")
+    accept: list[str] = Field(default_factory=list, description="Other right answers.")
+    target: str | None = Field(
+        default=None, description="What is asked, e.g. dL/dw1: a side equal to it is skipped."
+    )
+    mistakes: list[ExpressionMistake] = Field(default_factory=list)
+    forbid: list[str] = Field(
+        default_factory=list, description="Functions the answer must not use (e.g. sigma)."
+    )
+
+
+class ExpressionPart(_AnswerFields):
+    """One named blank of a multi-part question."""
+
+    name: str = Field(min_length=1)
+    weight: PositiveNumber = 1.0
+
+
+class ExpressionQuestion(QuestionBase, MathContext, _AnswerFields):
+    """A math answer (or several named ``parts``) judged against the reference."""
+
+    kind: Literal["expression"]
+    context: str | None = Field(default=None, description="Name of a rubric context to use.")
+    parts: list[ExpressionPart] | None = None
+    chain_credit: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Credit for a correct chain that is not expanded."
+    )
+    sides: SideRule = Field(default="best", description="How A = B answers are judged.")
+    tolerance_rel: float = Field(default=1e-6, ge=0)
+    tolerance_abs: float = Field(default=1e-9, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_context(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or data.get("context") is None:
+            return data
+        contexts = (info.context or {}).get("contexts") or {}
+        name = data["context"]
+        if not isinstance(contexts, dict) or name not in contexts or not isinstance(contexts[name], dict):
+            known = ", ".join(contexts) if isinstance(contexts, dict) and contexts else "none"
+            raise ValueError(f"context '{name}' is not defined under contexts (defined: {known})")
+        return merge_context(contexts[name], data)
+
+    @model_validator(mode="after")
+    def _compile_now(self) -> "ExpressionQuestion":
+        if self.parts is None and self.expected is None:
+            raise ValueError("needs expected, or parts")
+        if self.parts is not None and self.expected is not None:
+            raise ValueError("give either expected or parts, not both")
+        if self.parts is not None and len({p.name for p in self.parts}) != len(self.parts):
+            raise ValueError("parts need distinct names")
+        try:
+            self.compiled  # noqa: B018 - rubric-time check of every written expression
+        except (NotationError, EvaluationError) as error:
+            raise ValueError(str(error)) from None
+        return self
+
+    def answer_parts(self) -> list[tuple[str | None, _AnswerFields, float]]:
+        """(name, fields, weight) for each blank; the name is None for a single answer."""
+        if self.parts is None:
+            return [(None, self, 1.0)]
+        return [(part.name, part, part.weight) for part in self.parts]
+
+    @cached_property
+    def compiled(self) -> "_Compiled":
+        """The vocabulary, graph and parsed answers (built once; raises on a bad rubric)."""
+        return _compile(self)
+
+
+def merge_context(context: Mapping[str, Any], question: Mapping[str, Any]) -> dict[str, Any]:
+    """The question's fields over its context's: mappings merge, lists concatenate."""
+    merged = dict(question)
+    for field, shared in context.items():
+        own = question.get(field)
+        if own is None:
+            merged[field] = shared
+        elif isinstance(shared, dict) and isinstance(own, dict):
+            merged[field] = {**shared, **own}
+        elif isinstance(shared, list) and isinstance(own, list):
+            merged[field] = shared + own
+    return merged
+
+
+# --- compiling the rubric's side -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mistake:
+    node: Node
+    feedback: str
+    credit: float
+
+
+@dataclass(frozen=True)
+class _Part:
+    name: str | None
+    weight: float
+    expected: tuple[Node, ...]
+    target: Deriv | None
+    mistakes: tuple[_Mistake, ...]
+    forbid: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    vocabulary: Vocabulary
+    graph: Graph
+    judge: Judge
+    parts: tuple[_Part, ...]
+
+
+def _vocabulary(question: ExpressionQuestion) -> Vocabulary:
+    specs = question.symbols if isinstance(question.symbols, dict) else dict.fromkeys(question.symbols)
+    symbols: dict[str, SymbolInfo] = {}
+    for name, spec in specs.items():
+        spec = spec or SymbolSpec()
+        for size in [*spec.shape, spec.classes]:
+            if isinstance(size, str) and size not in question.dims:
+                raise NotationError(f"symbol {name}: give the size of '{size}' under dims")
+        role = {"random": "value", "identity": "identity", "class": "class"}[spec.value]
+        symbols[_declared_key(name)] = SymbolInfo(
+            display=name, shape=tuple(spec.shape), role=role, positive=spec.positive, classes=spec.classes  # type: ignore[arg-type]
+        )
+    nodes = {key_of(name): name for name in question.nodes}
+    for of, edges in question.graph.items():
+        nodes.setdefault(key_of(of), of)
+        for wrt in edges:
+            nodes.setdefault(key_of(wrt), wrt)
+    for name in specs:
+        atom = leibniz_keys(name)
+        for key in atom or ():
+            nodes.setdefault(key, key)
+    functions = {}
+    for alias, builtin in question.functions.items():
+        if builtin not in FUNCTIONS:
+            raise NotationError(f"functions: '{builtin}' is not a built-in ({', '.join(FUNCTIONS)})")
+        functions[key_of(alias)] = builtin
+    return Vocabulary(symbols=symbols, nodes=nodes, functions=functions, dims=dict(question.dims))
+
+
+def _declared_key(name: str) -> str:
+    """A declared name's key; a Leibniz name (dL/dh3, ∂L/∂h_3) is keyed as a derivative."""
+    atom = leibniz_keys(name)
+    return derivative_key(*atom) if atom else key_of(name)
+
+
+def _parse_one(text: str, vocabulary: Vocabulary, label: str) -> Node:
+    try:
+        sides = parse(text, vocabulary).sides
+    except NotationError as error:
+        raise NotationError(f"{label} {text!r}: {error}") from None
+    if len(sides) != 1:
+        raise NotationError(f"{label} {text!r}: write one expression, without '='")
+    return sides[0]
+
+
+def _compile(question: ExpressionQuestion) -> _Compiled:
+    vocabulary = _vocabulary(question)
+    local = {}
+    for of, edges in question.graph.items():
+        for wrt, text in edges.items():
+            node = _parse_one(str(text), vocabulary, f"graph {of} → {wrt}")
+            local[(key_of(of), key_of(wrt))] = node
+    specs = question.symbols if isinstance(question.symbols, dict) else dict.fromkeys(question.symbols)
+    given = frozenset(atom for atom in map(leibniz_keys, specs) if atom is not None)
+    graph = Graph(local=local, given=given)
+    judge = Judge(
+        vocabulary,
+        seed=zlib.crc32(question.id.encode()),
+        tolerance=Tolerance(rel=question.tolerance_rel, abs=question.tolerance_abs),
+    )
+    parts = []
+    for name, fields, weight in question.answer_parts():
+        assert fields.expected is not None
+        expected = tuple(
+            graph.substitute(_parse_one(text, vocabulary, label))
+            for label, text in [("expected", fields.expected)] + [("accept", a) for a in fields.accept]
+        )
+        for node in expected:
+            _check_expanded(node, vocabulary, "expected")
+            judge.values(node)  # a shape fault in the rubric shows now, not at grading
+        target = None
+        if fields.target is not None:
+            node = _parse_one(fields.target, vocabulary, "target")
+            if not isinstance(node, Deriv):
+                raise NotationError(f"target {fields.target!r} must be one derivative, like dL/dw1")
+            target = node
+        mistakes = tuple(
+            _Mistake(graph.substitute(_parse_one(m.answer, vocabulary, "mistake")), m.feedback, m.credit)
+            for m in fields.mistakes
+        )
+        for mistake in mistakes:
+            judge.values(mistake.node)
+        forbid = frozenset(vocabulary.function(name) or name for name in fields.forbid)
+        parts.append(_Part(name, weight, expected, target, mistakes, forbid))
+    return _Compiled(vocabulary, graph, judge, tuple(parts))
+
+
+def _check_expanded(node: Node, vocabulary: Vocabulary, label: str) -> None:
+    for inner in walk(node):
+        if isinstance(inner, Deriv) and inner.key not in vocabulary.symbols:
+            raise NotationError(
+                f"{label} uses {_atom(inner, vocabulary)}, which is neither given (declare it "
+                f"under symbols) nor an edge of the graph"
+            )
+
+
+# --- judging -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Side:
+    credit: float
+    message: str
+    wrong: bool
+
+
+def _atom(atom: Deriv, vocabulary: Vocabulary) -> str:
+    return f"∂{vocabulary.display(atom.of)}/∂{vocabulary.display(atom.wrt)}"
+
+
+def _judge_side(side: Node, part: _Part, question: ExpressionQuestion) -> _Side:
+    compiled = question.compiled
+    vocabulary, graph = compiled.vocabulary, compiled.graph
+    atoms = [n for n in walk(side) if isinstance(n, Deriv) and n.key not in vocabulary.symbols]
+    chain = bool(atoms)
+    if chain:
+        if not graph.local:
+            return _Side(0.0, f"{_atom(atoms[0], vocabulary)} is not given here; write the answer in "
+                         f"terms of {vocabulary.allowed()}.", True)
+        for atom in atoms:
+            if not graph.is_step(atom):
+                return _Side(
+                    0.0,
+                    f"{_atom(atom, vocabulary)} is not one step of the computational graph: "
+                    f"{vocabulary.display(atom.of)} does not depend directly on "
+                    f"{vocabulary.display(atom.wrt)}.",
+                    True,
+                )
+    expanded = graph.substitute(side)
+    judge = compiled.judge
+    try:
+        outcomes = [judge.compare(expanded, expected) for expected in part.expected]
+    except EvaluationError as error:
+        return _Side(0.0, f"your expression cannot be evaluated: {error}.", True)
+    if any(outcome.equal for outcome in outcomes):
+        if not chain:
+            return _Side(1.0, "correct.", False)
+        return _Side(
+            question.chain_credit,
+            "a correct chain of local derivatives, but not expanded: write each ∂·/∂· step as "
+            f"its local derivative, in terms of {vocabulary.allowed()}.",
+            False,
+        )
+    for mistake in part.mistakes:
+        try:
+            if judge.compare(expanded, mistake.node).equal:
+                return _Side(mistake.credit, f"not right. {mistake.feedback}", mistake.credit == 0)
+        except EvaluationError:
+            continue
+    hint = _chain_hint(side, part, graph, vocabulary) if chain else outcomes[0].hint
+    return _Side(0.0, "not right" + (f": {hint}." if hint else "."), True)
+
+
+def _chain_hint(side: Node, part: _Part, graph: Graph, vocabulary: Vocabulary) -> str:
+    """Read a wrong chain as paths through the graph and say which path is off or missing."""
+    products = chain_products(side)
+    if products is None or part.target is None:
+        return ""
+    start, end = part.target.of, part.target.wrt
+    seen = []
+    for _, atoms in products:
+        path = as_path(atoms, start, end)
+        if path is None:
+            shown = " ".join(_atom(atom, vocabulary) for atom in atoms)
+            return (
+                f"the product {shown} is not a path from {vocabulary.display(start)} "
+                f"to {vocabulary.display(end)} in the graph"
+            )
+        seen.append(path)
+    if len(set(seen)) < len(seen):
+        return "a path through the graph is counted more than once"
+    missing = [path for path in graph.paths(start, end) if path not in seen]
+    if missing:
+        through = " and ".join(
+            ", ".join(vocabulary.display(node) for node in path[1:-1]) or "the direct edge"
+            for path in missing
+        )
+        return f"the sum over paths misses the path through {through}"
+    return ""
+
+
+def _part_answer(question: ExpressionQuestion, answer: Any) -> tuple[list[Any], str]:
+    specs = question.answer_parts()
+    if specs[0][0] is None:
+        return [answer], ""
+    if not isinstance(answer, dict):
+        names = ", ".join(str(name) for name, _, _ in specs)
+        return [], f"Write this answer as a mapping with the keys {names}."
+    return [answer.get(name) for name, _, _ in specs], ""
+
+
+def _read(raw: Any, question: ExpressionQuestion) -> tuple[tuple[Node, ...], str]:
+    """Parse an answer into sides; the message explains a problem with its form."""
+    if raw is None:
+        return (), "no answer given"
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        return (), "write the answer as text, e.g. \"dL/dh3 * f3' * x\""
+    try:
+        return parse(str(raw), question.compiled.vocabulary).sides, ""
+    except NotationError as error:
+        return (), f"could not read your answer: {error}"
+
+
+def _grade_part(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[float, str]:
+    sides, problem = _read(raw, question)
+    if problem:
+        return 0.0, problem + "."
+    used = {node.func for side in sides for node in walk(side) if isinstance(node, Call)}
+    banned = sorted(used & part.forbid)
+    if banned:
+        return 0.0, f"this answer must not use {', '.join(banned)}."
+    if part.target is not None:
+        sides = tuple(side for side in sides if side != part.target)
+    if not sides:
+        return 0.0, "you restated the question: write what it equals."
+    results = [_judge_side(side, part, question) for side in sides]
+    best = max(results, key=lambda result: result.credit)
+    wrong = [(index, result) for index, result in enumerate(results, 1) if result.wrong]
+    if not wrong or len(results) == 1:
+        return best.credit, best.message
+    credit = 0.0 if question.sides == "all" else best.credit
+    shown = "; ".join(f"side {index} of your equation is {result.message}" for index, result in wrong)
+    if best.wrong:
+        return credit, shown
+    lead = "your chain of local derivatives is right" if best.credit < 1 else "one side is right"
+    rule = " (every side must be right)" if question.sides == "all" else ""
+    return credit, f"{lead}, but {shown.rstrip('.')}{rule}."
+
+
+def grade(question: ExpressionQuestion, answer: Any) -> Verdict:
+    """Weighted share of parts right; chains and known mistakes earn their partial credit."""
+    raws, problem = _part_answer(question, answer)
+    if problem:
+        return Verdict(0.0, (problem,))
+    total = sum(part.weight for part in question.compiled.parts)
+    credit = 0.0
+    messages = []
+    for part, raw in zip(question.compiled.parts, raws, strict=True):
+        part_credit, message = _grade_part(raw, part, question)
+        credit += part.weight * part_credit
+        text = message[:1].upper() + message[1:]
+        messages.append(f"{part.name}: {message}" if part.name else text)
+    return Verdict(min(1.0, credit / total), tuple(messages))
+
+
+def precheck(question: ExpressionQuestion, answer: Any) -> list[str]:
+    """Whether each answer parses and uses only the question's names; never whether it is right."""
+    raws, problem = _part_answer(question, answer)
+    if problem:
+        return [problem]
+    problems = []
+    for part, raw in zip(question.compiled.parts, raws, strict=True):
+        prefix = f"{part.name}: " if part.name else ""
+        sides, issue = _read(raw, question)
+        if issue:
+            problems.append(prefix + issue)
+            continue
+        used = {node.func for side in sides for node in walk(side) if isinstance(node, Call)}
+        if used & part.forbid:
+            problems.append(f"{prefix}this answer must not use {', '.join(sorted(used & part.forbid))}")
+    return problems
+
+
+KIND = Kind(name="expression", model=ExpressionQuestion, grade=grade, precheck=precheck)

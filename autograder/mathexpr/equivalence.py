@@ -1,0 +1,180 @@
+"""Are two answers the same math? Symbolic where cheap, else numeric at seeded random points.
+
+Scalar answers are first built as sympy objects: equal objects settle it at once. Otherwise both
+trees are evaluated at the same random values of every declared quantity; points where the
+reference is undefined (log of a negative, 0/0) are skipped. When they differ, the comparison says
+how, in ways that do not give the answer away: a transposed shape, a flipped sign, a constant
+factor, a missing or extra factor of a product.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from autograder.mathexpr.nodes import Deriv, Node, walk
+from autograder.mathexpr.numeric import EvaluationError, Evaluator, describe_shape, sample_values
+from autograder.mathexpr.symbolic import NotScalar, factors, to_sympy
+from autograder.mathexpr.vocabulary import Vocabulary
+
+POINTS = 12
+MIN_VALID_POINTS = 3
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Values match when |a - b| <= abs + rel * |b|, elementwise."""
+
+    rel: float = 1e-6
+    abs: float = 1e-9
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The comparison of an answer with one expected expression."""
+
+    equal: bool
+    hint: str = ""
+
+
+@dataclass
+class Judge:
+    """Compares trees of one question at fixed, seeded points."""
+
+    vocabulary: Vocabulary
+    seed: int
+    tolerance: Tolerance = Tolerance()
+    _points: list[dict[str, np.ndarray]] = field(init=False, repr=False)
+    _scalars: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rng = np.random.default_rng(self.seed)
+        self._points = [sample_values(self.vocabulary, rng) for _ in range(POINTS)]
+        self._scalars = frozenset(
+            key for key, info in self.vocabulary.symbols.items() if info.shape == () and info.role == "value"
+        )
+        self._evaluate = Evaluator(self.vocabulary)
+
+    def values(self, node: Node) -> list[np.ndarray]:
+        """The tree's value at every point; raises :class:`EvaluationError` on a shape fault."""
+        return [self._evaluate(node, point) for point in self._points]
+
+    def symbolic(self, node: Node) -> sympy.Expr | None:
+        """The sympy form of a scalar tree, or None for tensor expressions."""
+        try:
+            return to_sympy(node, self._scalars | _derivative_keys(node))
+        except NotScalar:
+            return None
+
+    def compare(self, answer: Node, expected: Node) -> Outcome:
+        """Whether ``answer`` equals ``expected``; when not, a hint that reveals no answer."""
+        mine, theirs = self.symbolic(answer), self.symbolic(expected)
+        if mine is not None and theirs is not None and mine == theirs:
+            return Outcome(True)
+        got = self.values(answer)
+        want = self.values(expected)
+        if _squeeze(got[0]).shape != _squeeze(want[0]).shape:
+            return Outcome(False, self._shape_hint(got[0], want[0]))
+        valid = [
+            (_squeeze(a), _squeeze(b)) for a, b in zip(got, want) if np.all(np.isfinite(b))
+        ]
+        if len(valid) < MIN_VALID_POINTS:
+            return Outcome(False, "")
+        if all(self._close(a, b) for a, b in valid):
+            return Outcome(True)
+        return Outcome(False, self._difference_hint(valid, mine, theirs))
+
+    def _close(self, got: np.ndarray, want: np.ndarray) -> bool:
+        if not np.all(np.isfinite(got)):
+            return False
+        return bool(np.all(np.abs(got - want) <= self.tolerance.abs + self.tolerance.rel * np.abs(want)))
+
+    def _shape_hint(self, got: np.ndarray, want: np.ndarray) -> str:
+        got, want = _squeeze(got), _squeeze(want)
+        dims = self.vocabulary.dims
+        text = (
+            f"your expression is {describe_shape(got.shape, dims)}; "
+            f"the answer is {describe_shape(want.shape, dims)}"
+        )
+        if got.ndim == 2 and got.shape[::-1] == want.shape:
+            text += ": transposed?"
+        return text
+
+    def _difference_hint(
+        self, valid: list[tuple[np.ndarray, np.ndarray]], mine: sympy.Expr | None, theirs: sympy.Expr | None
+    ) -> str:
+        ratio = _constant_ratio(valid)
+        if ratio is not None:
+            if math.isclose(ratio, -1.0, rel_tol=1e-6):
+                return "it has the wrong sign"
+            return f"it is off by a constant factor (yours is {_nice(ratio)} times the answer)"
+        if mine is not None and theirs is not None:
+            return _factor_hint(mine, theirs, self.vocabulary)
+        return ""
+
+
+def _squeeze(value: np.ndarray) -> np.ndarray:
+    return value.reshape(()) if value.shape == (1, 1) else value
+
+
+def _derivative_keys(node: Node) -> frozenset[str]:
+    return frozenset(n.key for n in walk(node) if isinstance(n, Deriv))
+
+
+def _constant_ratio(valid: list[tuple[np.ndarray, np.ndarray]]) -> float | None:
+    ratios = []
+    for got, want in valid:
+        if not np.all(np.isfinite(got)):
+            return None
+        mask = np.abs(want) > 1e-9
+        if not np.any(mask) or np.any(np.abs(got[~mask]) > 1e-9):
+            return None
+        ratios.extend((got[mask] / want[mask]).ravel().tolist())
+    first = ratios[0]
+    if first == 0 or not all(math.isclose(r, first, rel_tol=1e-6) for r in ratios):
+        return None
+    return first
+
+
+def _nice(number: float) -> str:
+    for denominator in (1, 2, 3, 4, 5, 6, 8, 10):
+        if math.isclose(number * denominator, round(number * denominator), rel_tol=1e-9):
+            whole = round(number * denominator)
+            return str(whole) if denominator == 1 else f"{whole}/{denominator}"
+    return f"{number:.4g}"
+
+
+def _factor_hint(mine: sympy.Expr, theirs: sympy.Expr, vocabulary: Vocabulary) -> str:
+    """For two single products: which factors are missing or extra."""
+    if not (isinstance(mine, (sympy.Mul, sympy.Symbol)) and isinstance(theirs, (sympy.Mul, sympy.Symbol))):
+        return ""
+    have, want = factors(mine), factors(theirs)
+    missing = [base for base in want if have.get(base) != want[base]]
+    extra = [base for base in have if want.get(base) != have[base]]
+    if not missing and not extra:
+        return ""
+    names = _display_names(vocabulary)
+    parts = []
+    if missing:
+        parts.append("missing factor " + ", ".join(_show(base, names) for base in missing))
+    if extra:
+        parts.append("unexpected factor " + ", ".join(_show(base, names) for base in extra))
+    return "; ".join(parts)
+
+
+def _display_names(vocabulary: Vocabulary) -> dict[str, str]:
+    return {key: info.display for key, info in vocabulary.symbols.items()}
+
+
+def _show(base: sympy.Expr, names: dict[str, str]) -> str:
+    if isinstance(base, sympy.Symbol):
+        if base.name in names:
+            return names[base.name]
+        if base.name.startswith("d") and "/d" in base.name:
+            of, wrt = base.name[1:].split("/d", 1)
+            return f"∂{of}/∂{wrt}"
+        return base.name
+    return "a factor"

@@ -1,0 +1,274 @@
+"""Numeric evaluation of a checked syntax tree with numpy, for scalars, vectors and matrices.
+
+Equivalence of answers is decided at seeded random points: every declared quantity gets a random
+value of its declared shape (vectors are columns), both expressions are evaluated, and the results
+compared with tolerances. Shape faults are reported in the rubric's dimension names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+from autograder.mathexpr.nodes import (
+    Add,
+    Call,
+    Compare,
+    Deriv,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Sym,
+    Transpose,
+)
+from autograder.mathexpr.vocabulary import Dim, SymbolInfo, Vocabulary
+
+Values = Mapping[str, np.ndarray]
+
+
+class EvaluationError(ValueError):
+    """The expression cannot be evaluated (a shape fault, an undefined atom); for the student."""
+
+
+def _sigma(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    if x.ndim != 2 or x.shape[1] != 1:
+        raise EvaluationError("softmax takes a vector")
+    shifted = np.exp(x - np.max(x))
+    return shifted / np.sum(shifted)
+
+
+_ELEMENTWISE: Mapping[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "sigma": _sigma,
+    "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "sin": np.sin,
+    "cos": np.cos,
+    "abs": np.abs,
+    "sign": np.sign,
+    "heaviside": lambda x: np.heaviside(x, 0.5),
+    "softplus": lambda x: np.logaddexp(0.0, x),
+    "sigma'": lambda x: _sigma(x) * (1.0 - _sigma(x)),
+    "tanh'": lambda x: 1.0 - np.tanh(x) ** 2,
+    "relu'": lambda x: (x > 0).astype(float),
+    "sin'": np.cos,
+    "cos'": lambda x: -np.sin(x),
+    "exp'": np.exp,
+    "softplus'": _sigma,
+    "log'": lambda x: 1.0 / x,
+    "indicator": lambda x: x,
+}
+
+
+def concrete_shape(shape: tuple[Dim, ...], dims: Mapping[str, int]) -> tuple[int, ...]:
+    """Numbers for the rubric's named sizes; a vector (n,) is the column (n, 1)."""
+    sizes = tuple(size if isinstance(size, int) else dims[size] for size in shape)
+    return (sizes[0], 1) if len(sizes) == 1 else sizes
+
+
+def describe_shape(shape: tuple[int, ...], dims: Mapping[str, int]) -> str:
+    """A shape in the rubric's names where a size is unambiguous: (N, M) rather than (3, 4)."""
+    if shape == () or shape == (1, 1):
+        return "a scalar"
+    names = {}
+    for name, size in dims.items():
+        names.setdefault(size, name)
+    parts = [names.get(size, str(size)) for size in shape]
+    return f"({', '.join(parts)})"
+
+
+def sample_values(vocabulary: Vocabulary, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One random value for every declared quantity."""
+    values = {}
+    for key, info in vocabulary.symbols.items():
+        values[key] = _sample(info, vocabulary.dims, rng)
+    return values
+
+
+def _sample(info: SymbolInfo, dims: Mapping[str, int], rng: np.random.Generator) -> np.ndarray:
+    shape = concrete_shape(info.shape, dims)
+    if info.role == "identity":
+        return np.eye(shape[0]) if shape else np.array(1.0)
+    if info.role == "class":
+        classes = info.classes if isinstance(info.classes, int) else dims[str(info.classes)]
+        return np.array(float(rng.integers(0, classes)))
+    low, high = (0.25, 2.0) if info.positive else (-2.0, 2.0)
+    value = rng.uniform(low, high, size=shape)
+    # Keep values away from 0 so that kinks (ReLU, sign) are not hit by chance.
+    value = np.where(np.abs(value) < 0.05, 0.05 + value, value)
+    return np.asarray(value, dtype=float)
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """Evaluates trees of one question at given values."""
+
+    vocabulary: Vocabulary
+
+    def __call__(self, node: Node, values: Values) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self._eval(node, values)
+
+    def _eval(self, node: Node, values: Values) -> np.ndarray:
+        if isinstance(node, Num):
+            return np.array(float(node.value))
+        if isinstance(node, Sym):
+            return values[node.key]
+        if isinstance(node, Deriv):
+            if node.key in values:
+                return values[node.key]
+            raise EvaluationError(f"{self._deriv_name(node)} is not given in this question")
+        if isinstance(node, Neg):
+            return -self._eval(node.arg, values)
+        if isinstance(node, Add):
+            total = self._eval(node.terms[0], values)
+            for term in node.terms[1:]:
+                total = self._add(total, self._eval(term, values))
+            return total
+        if isinstance(node, Mul):
+            return self._mul(self._eval(node.left, values), self._eval(node.right, values), node.op)
+        if isinstance(node, Div):
+            return self._div(self._eval(node.num, values), self._eval(node.den, values))
+        if isinstance(node, Pow):
+            return self._pow(self._eval(node.base, values), self._eval(node.exp, values))
+        if isinstance(node, Transpose):
+            value = self._eval(node.arg, values)
+            return value.T if value.ndim == 2 else value
+        if isinstance(node, Compare):
+            return self._compare(node, values)
+        if isinstance(node, Call):
+            return self._call(node, values)
+        raise EvaluationError(f"cannot evaluate {type(node).__name__}")
+
+    def _deriv_name(self, node: Deriv) -> str:
+        return f"∂{self.vocabulary.display(node.of)}/∂{self.vocabulary.display(node.wrt)}"
+
+    def _shape(self, value: np.ndarray) -> str:
+        return describe_shape(value.shape, self.vocabulary.dims)
+
+    def _add(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        left, right = _as_scalar(left), _as_scalar(right)
+        if left.shape != right.shape and left.ndim and right.ndim:
+            raise EvaluationError(f"cannot add {self._shape(left)} and {self._shape(right)}")
+        return left + right
+
+    def _mul(self, left: np.ndarray, right: np.ndarray, op: str) -> np.ndarray:
+        if op == "outer":
+            if left.ndim == 2 and right.ndim == 2 and left.shape[1] == 1 and right.shape[1] == 1:
+                return left @ right.T
+            raise EvaluationError(
+                f"⊗ (outer product) takes two vectors, got {self._shape(left)} and {self._shape(right)}"
+            )
+        left, right = _as_scalar(left), _as_scalar(right)
+        if left.ndim == 0 or right.ndim == 0:
+            return left * right
+        if op == "hadamard":
+            if left.shape != right.shape:
+                raise EvaluationError(
+                    f"⊙ (elementwise product) needs equal shapes, got {self._shape(left)} "
+                    f"and {self._shape(right)}"
+                )
+            return left * right
+        if left.shape[1] != right.shape[0]:
+            hint = ""
+            if left.shape == right.shape:
+                hint = ": did you mean ⊙ (elementwise), or a transpose?"
+            elif left.shape[0] == right.shape[0]:
+                hint = ": is the left factor transposed?"
+            raise EvaluationError(
+                f"cannot multiply {self._shape(left)} by {self._shape(right)}{hint}"
+            )
+        return left @ right
+
+    def _div(self, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        num, den = _as_scalar(num), _as_scalar(den)
+        if den.ndim and den.shape != num.shape:
+            raise EvaluationError(f"cannot divide {self._shape(num)} by {self._shape(den)}")
+        return num / den
+
+    def _pow(self, base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+        base, exponent = _as_scalar(base), _as_scalar(exponent)
+        if exponent.ndim:
+            raise EvaluationError("an exponent must be a scalar")
+        square = base.ndim == 2 and base.shape[0] == base.shape[1] and base.shape[0] > 1
+        if square and float(exponent).is_integer():
+            power = int(exponent)
+            if power < 0:
+                base, power = _inverse(base), -power
+            return np.linalg.matrix_power(base, power)
+        return base**exponent
+
+    def _compare(self, node: Compare, values: Values) -> np.ndarray:
+        left = _as_scalar(self._eval(node.left, values))
+        right = _as_scalar(self._eval(node.right, values))
+        if left.ndim and right.ndim and left.shape != right.shape:
+            raise EvaluationError(f"cannot compare {self._shape(left)} with {self._shape(right)}")
+        compare = {
+            "<": np.less,
+            "<=": np.less_equal,
+            ">": np.greater,
+            ">=": np.greater_equal,
+            "=": np.isclose,
+            "!=": lambda a, b: ~np.isclose(a, b),
+        }[node.op]
+        return np.asarray(compare(left, right), dtype=float)
+
+    def _call(self, node: Call, values: Values) -> np.ndarray:
+        args = [self._eval(arg, values) for arg in node.args]
+        func = node.func
+        if func in _ELEMENTWISE:
+            return np.asarray(_ELEMENTWISE[func](args[0]), dtype=float)
+        if func == "softmax":
+            return _softmax(args[0])
+        if func in {"max", "min"}:
+            left, right = _as_scalar(args[0]), _as_scalar(args[1])
+            if left.ndim and right.ndim and left.shape != right.shape:
+                raise EvaluationError(f"{func} needs equal shapes or a scalar")
+            return np.maximum(left, right) if func == "max" else np.minimum(left, right)
+        if func == "sum":
+            return np.array(float(np.sum(args[0])))
+        if func == "outer":
+            return self._mul(args[0], args[1], "outer")
+        if func == "diag":
+            value = args[0]
+            if value.ndim == 2 and value.shape[1] == 1:
+                return np.diag(value[:, 0])
+            if value.ndim == 2 and value.shape[0] == value.shape[1]:
+                return np.diag(value).reshape(-1, 1)
+            raise EvaluationError(f"diag takes a vector or a square matrix, got {self._shape(value)}")
+        if func == "onehot":
+            return self._onehot(node, values)
+        raise EvaluationError(f"cannot evaluate {func}")
+
+    def _onehot(self, node: Call, values: Values) -> np.ndarray:
+        arg = node.args[0]
+        info = self.vocabulary.symbols.get(arg.key) if isinstance(arg, Sym) else None
+        if info is None or info.role != "class" or info.classes is None:
+            raise EvaluationError("onehot takes the class label of the question, e.g. onehot(y)")
+        size = concrete_shape((info.classes,), self.vocabulary.dims)[0]
+        vector = np.zeros((size, 1))
+        vector[int(values[arg.key])] = 1.0
+        return vector
+
+
+def _as_scalar(value: np.ndarray) -> np.ndarray:
+    """A 1×1 result (xᵀy) is a scalar in any further arithmetic."""
+    return value.reshape(()) if value.shape == (1, 1) else value
+
+
+def _inverse(matrix: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(matrix)
+    except np.linalg.LinAlgError:
+        return np.full_like(matrix, np.nan)

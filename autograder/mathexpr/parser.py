@@ -1,0 +1,503 @@
+"""The safe parser: student math (plain text or a LaTeX subset) → a checked syntax tree.
+
+Nothing here evaluates student text: a hand-written tokenizer and recursive-descent parser build
+:mod:`autograder.mathexpr.nodes` objects, resolving every name against the question's
+:class:`Vocabulary`. Input length, token count, nesting depth, literal sizes and constant exponents
+are bounded, so no answer can make parsing (or the later evaluation) slow.
+
+Why not a parser generator: the notation is context-dependent (``dL/dh3`` is one atom only when
+L and h3 are quantities of the question, ``xy`` splits into declared names, ``h^a`` is a name when
+declared), which is simplest to decide while tokenizing with the vocabulary at hand.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from autograder.mathexpr.nodes import (
+    Add,
+    Call,
+    Compare,
+    Comparison,
+    Deriv,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Product,
+    Sym,
+    Transpose,
+    walk,
+)
+from autograder.mathexpr.notation import NotationError, name_key, normalize
+from autograder.mathexpr.vocabulary import FUNCTIONS, Vocabulary
+
+MAX_TOKENS = 600
+MAX_DEPTH = 60
+MAX_EXPONENT = 64
+MAX_DIGITS = 30
+
+_NAME = (
+    r"(?:\\[A-Za-z]+|[A-Za-z]+)\d*'*"
+    r"(?:_(?:\{[^{}]*\}|\d+|[A-Za-z]))?'*"
+    r"(?:\^\{?\(\s*[A-Za-z0-9]+\s*\)\*?\}?)?'*"
+)
+_D = r"(?:\\partial\s*|(?<![A-Za-z0-9\\])d)"
+_LEIBNIZ_FRAC = re.compile(
+    rf"\\frac\s*\{{\s*(?:\\partial|d)\s*({_NAME})\s*\}}\s*\{{\s*(?:\\partial|d)\s*({_NAME})\s*\}}"
+)
+_LEIBNIZ_SLASH = re.compile(rf"{_D}\s*({_NAME})\s*/\s*(?:\\partial|d)\s*({_NAME})")
+_NAME_RE = re.compile(_NAME)
+_LETTER_SUPERSCRIPT = re.compile(r"\^\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z])(?![A-Za-z0-9]))")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_TRANSPOSE_DOT = re.compile(r"\.T(?![A-Za-z0-9])")
+_OPERATORS = ("<=", ">=", "!=", "_", "+", "-", "*", "/", "^", "(", ")", "[", "]", "{", "}", ",", "=", "<", ">", "|", "'")
+_COMMANDS = {
+    r"\frac": "frac",
+    r"\dfrac": "frac",
+    r"\tfrac": "frac",
+    r"\sqrt": "sqrt",
+    r"\cdot": "*",
+    r"\times": "*",
+    r"\ast": "*",
+    r"\odot": "odot",
+    r"\circ": "odot",
+    r"\otimes": "otimes",
+    r"\top": "T",
+    r"\intercal": "T",
+    r"\partial": "partial",
+    r"\sum": "sum",
+    r"\prod": "prod",
+    r"\int": "int",
+    r"\ge": ">=",
+    r"\geq": ">=",
+    r"\le": "<=",
+    r"\leq": "<=",
+    r"\neq": "!=",
+    r"\ne": "!=",
+    r"\gt": ">",
+    r"\lt": "<",
+}
+_COMPARISONS: dict[str, Comparison] = {
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+    "=": "=",
+    "!=": "!=",
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical unit: ``kind`` is num, name, deriv, op or end."""
+
+    kind: str
+    text: str
+    value: object = None
+
+
+def tokenize(text: str, vocabulary: Vocabulary) -> list[Token]:
+    """Split normalized text into tokens, recognising Leibniz atoms and declared names."""
+    tokens: list[Token] = []
+    position = 0
+    while position < len(text):
+        if len(tokens) > MAX_TOKENS:
+            raise NotationError(f"the answer is too long (over {MAX_TOKENS} symbols)")
+        if text[position].isspace():
+            position += 1
+            continue
+        token, position = _next_token(text, position, vocabulary)
+        tokens.append(token)
+    tokens.append(Token("end", ""))
+    return tokens
+
+
+def _next_token(text: str, position: int, vocabulary: Vocabulary) -> tuple[Token, int]:
+    for pattern in (_LEIBNIZ_FRAC, _LEIBNIZ_SLASH):
+        match = pattern.match(text, position)
+        if match:
+            of, wrt = vocabulary.node(match.group(1)), vocabulary.node(match.group(2))
+            if of is not None and wrt is not None:
+                return Token("deriv", match.group(0), (of, wrt)), match.end()
+            if "partial" in match.group(0):
+                unknown = match.group(1) if of is None else match.group(2)
+                raise NotationError(
+                    f"in '{match.group(0)}', '{unknown}' is not a quantity of this question; "
+                    f"it uses: {vocabulary.allowed()}"
+                )
+    if text.startswith(".T", position) and _TRANSPOSE_DOT.match(text, position):
+        return Token("op", "T"), position + 2
+    match = _NUMBER.match(text, position)
+    if match:
+        return _number(match.group(0)), match.end()
+    match = _NAME_RE.match(text, position)
+    if match:
+        raw = match.group(0)
+        if raw in _COMMANDS:
+            return Token("op", _COMMANDS[raw]), position + len(raw)
+        end = match.end()
+        superscript = _LETTER_SUPERSCRIPT.match(text, end)
+        if superscript:
+            combined = f"{raw}^{superscript.group(1) or superscript.group(2)}"
+            if vocabulary.node(combined) is not None:
+                return Token("name", combined), superscript.end()
+        return Token("name", raw), end
+    for operator in _OPERATORS:
+        if text.startswith(operator, position):
+            return Token("op", operator), position + len(operator)
+    raise NotationError(f"cannot read the character '{text[position]}'")
+
+
+def _number(text: str) -> Token:
+    mantissa = re.split(r"[eE]", text)[0]
+    exponent = re.search(r"[eE]([+-]?\d+)$", text)
+    if len(mantissa.replace(".", "").lstrip("0")) > MAX_DIGITS or (
+        exponent and abs(int(exponent.group(1))) > 300
+    ):
+        raise NotationError(f"the number '{text[:20]}' is too large")
+    return Token("num", text, Fraction(text))
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An answer: one expression, or the sides of ``A = B = C``."""
+
+    sides: tuple[Node, ...]
+    text: str
+
+
+def parse(text: str, vocabulary: Vocabulary) -> Parsed:
+    """Parse one answer; raise :class:`NotationError` with a student-facing message."""
+    if not isinstance(text, str):
+        raise NotationError("write the answer as text, e.g. \"dL/dh3 * f3' * x\"")
+    if not text.strip():
+        raise NotationError("the answer is empty")
+    normalized = normalize(text)
+    parser = _Parser(tokenize(normalized, vocabulary), vocabulary)
+    sides = parser.equation()
+    return Parsed(tuple(sides), text)
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], vocabulary: Vocabulary) -> None:
+        self.tokens = tokens
+        self.index = 0
+        self.depth = 0
+        self.vocabulary = vocabulary
+
+    # --- token helpers ---
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.index]
+
+    def at(self, *texts: str) -> bool:
+        return self.current.kind == "op" and self.current.text in texts
+
+    def take(self) -> Token:
+        token = self.current
+        self.index += 1
+        return token
+
+    def expect(self, text: str, context: str) -> None:
+        if not self.at(text):
+            found = self.current.text or "the end"
+            raise NotationError(f"expected '{text}' {context}, found '{found}'")
+        self.take()
+
+    def nested(self, parse: Callable[[], Node]) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise NotationError("the answer is nested too deeply")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
+
+    # --- grammar ---
+
+    def equation(self) -> list[Node]:
+        sides = [self.sum()]
+        while self.at("="):
+            self.take()
+            sides.append(self.sum())
+        if self.current.kind != "end":
+            raise NotationError(f"unexpected '{self.current.text}'")
+        return sides
+
+    def sum(self) -> Node:
+        terms = [self.product()]
+        while self.at("+", "-"):
+            negative = self.take().text == "-"
+            term = self.product()
+            terms.append(Neg(term) if negative else term)
+        return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def product(self) -> Node:
+        node = self.unary()
+        while True:
+            if self.at("*", "/", "odot", "otimes"):
+                operator = self.take().text
+                right = self.unary()
+                if operator == "/":
+                    node = Div(node, right)
+                else:
+                    op: Product = {"*": "dot", "odot": "hadamard", "otimes": "outer"}[operator]  # type: ignore[assignment]
+                    node = Mul(node, right, op)
+            elif self.starts_operand():
+                node = Mul(node, self.power())
+            else:
+                return node
+
+    def starts_operand(self) -> bool:
+        token = self.current
+        return token.kind in {"num", "name", "deriv"} or self.at("(", "[", "{", "frac", "sqrt", "|")
+
+    def unary(self) -> Node:
+        if self.at("-"):
+            self.take()
+            return self.nested(lambda: Neg(self.unary()))
+        if self.at("+"):
+            self.take()
+            return self.nested(self.unary)
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.nested(self.postfix)
+        if self.at("^"):  # right-associative: 9^9^9 is 9^(9^9)
+            self.take()
+            base = self.postfix_ops(self.exponent(base))
+        return base
+
+    def exponent(self, base: Node) -> Node:
+        if self.transpose_mark():
+            return Transpose(base)
+        exponent = self.nested(self.unary_exponent)
+        if isinstance(base, Call) and base.func == "exp" and base.args == (Num(Fraction(1)),):
+            return Call("exp", (exponent,))  # e^{x}
+        _check_power(base, exponent)
+        return Pow(base, exponent)
+
+    def unary_exponent(self) -> Node:
+        if self.at("-"):
+            self.take()
+            return Neg(self.nested(self.unary_exponent))
+        if self.at("{"):
+            return self.group("{", "}")
+        return self.nested(self.power)
+
+    def postfix(self) -> Node:
+        return self.postfix_ops(self.primary())
+
+    def postfix_ops(self, node: Node) -> Node:
+        while self.at("T"):
+            self.take()
+            node = Transpose(node)
+        return node
+
+    def transpose_mark(self) -> bool:
+        """Consume ``T``, ``\\top`` or ``{T}`` after ``^``; False when the exponent is not one."""
+
+        def is_mark(token: Token) -> bool:
+            if token.kind == "op":
+                return token.text == "T"
+            return token.kind == "name" and token.text == "T" and self.vocabulary.symbol("T") is None
+
+        ahead = self.tokens[self.index : self.index + 3]
+        if is_mark(ahead[0]):
+            self.index += 1
+            return True
+        if len(ahead) == 3 and ahead[0].text == "{" and is_mark(ahead[1]) and ahead[2].text == "}":
+            self.index += 3
+            return True
+        return False
+
+    def primary(self) -> Node:
+        token = self.current
+        if token.kind == "num":
+            self.take()
+            if token.value == 1 and self.at("_", "["):
+                return self.indicator()
+            return Num(token.value)  # type: ignore[arg-type]
+        if token.kind == "deriv":
+            self.take()
+            of, wrt = token.value  # type: ignore[misc]
+            return Deriv(of, wrt)
+        if token.kind == "name":
+            self.take()
+            return self.name(token.text)
+        if self.at("("):
+            return self.group("(", ")")
+        if self.at("["):
+            return self.group("[", "]")
+        if self.at("{"):
+            return self.group("{", "}")
+        if self.at("|"):
+            self.take()
+            inner = self.nested(self.sum)
+            self.expect("|", "to close |…|")
+            return Call("abs", (inner,))
+        if self.at("frac"):
+            self.take()
+            numerator = self.group("{", "}")
+            denominator = self.group("{", "}")
+            return Div(numerator, denominator)
+        if self.at("sqrt"):
+            self.take()
+            return Call("sqrt", (self.group("{", "}") if self.at("{") else self.power(),))
+        if self.at("sum", "prod", "int"):
+            raise NotationError(
+                "sums over indices (Σ) are not read here: write the vector or matrix form instead"
+            )
+        if self.at("partial"):
+            raise NotationError(
+                "a ∂ must form a derivative of two quantities of the question, like ∂L/∂h3"
+            )
+        found = token.text or "the end"
+        raise NotationError(f"expected a number, a name or '(', found '{found}'")
+
+    def group(self, opening: str, closing: str) -> Node:
+        self.expect(opening, "")
+        node = self.nested(self.condition)
+        self.expect(closing, f"to close '{opening}'")
+        return node
+
+    def condition(self) -> Node:
+        left = self.sum()
+        if self.current.kind == "op" and self.current.text in _COMPARISONS:
+            operator = _COMPARISONS[self.take().text]
+            return Compare(operator, left, self.sum())
+        return left
+
+    def indicator(self) -> Node:
+        if self.at("_"):
+            self.take()
+        node = self.group("[", "]") if self.at("[") else self.group("{", "}")
+        if not isinstance(node, Compare):
+            raise NotationError("an indicator 1_{…} needs a condition, like 1_{x > 0}")
+        return node
+
+    def name(self, raw: str) -> Node:
+        vocabulary = self.vocabulary
+        key = vocabulary.symbol(raw)
+        if key is not None:
+            return Sym(key)
+        function = vocabulary.function(raw)
+        if function is not None:
+            return self.call(function, raw)
+        if raw in {"e", r"\e"}:
+            return Call("exp", (Num(Fraction(1)),))
+        split = _split_name(raw, vocabulary)
+        if split:
+            node: Node = Sym(split[0])
+            for key in split[1:]:
+                node = Mul(node, Sym(key))
+            return node
+        if vocabulary.node(raw) is not None:
+            raise NotationError(
+                f"'{raw}' is a quantity of the graph, not a value you can use here; "
+                f"use: {vocabulary.allowed()}"
+            )
+        close = difflib.get_close_matches(name_key(raw), list(vocabulary.symbols), n=1, cutoff=0.6)
+        hint = f" (did you mean {vocabulary.display(close[0])}?)" if close else ""
+        raise NotationError(f"unknown name '{raw}'{hint}; this question uses: {vocabulary.allowed()}")
+
+    def call(self, function: str, raw: str) -> Node:
+        arity = FUNCTIONS[function]
+        if self.at("(", "[", "{"):
+            opening = self.current.text
+            closing = {"(": ")", "[": "]", "{": "}"}[opening]
+            self.take()
+            args = [self.nested(self.condition)]
+            while self.at(","):
+                self.take()
+                args.append(self.nested(self.condition))
+            self.expect(closing, f"to close the arguments of {raw}")
+        elif arity == 1 and self.starts_operand():
+            args = [self.nested(self.power)]  # \log x, \sigma z
+        else:
+            raise NotationError(f"{raw} needs an argument in parentheses, e.g. {raw}(x)")
+        if len(args) != arity:
+            raise NotationError(f"{raw} takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}")
+        if function != "indicator" and any(isinstance(arg, Compare) for arg in args):
+            raise NotationError(f"a comparison can only stand in an indicator, not in {raw}")
+        return Call(function, tuple(args))
+
+
+def _split_name(raw: str, vocabulary: Vocabulary) -> list[str] | None:
+    """``xy`` → [x, y] when both are declared (implicit multiplication of single names)."""
+    if not re.fullmatch(r"[A-Za-z]+\d*", raw) or len(raw) > 40:
+        return None
+    keys = sorted(vocabulary.symbols, key=len, reverse=True)
+    best: dict[int, list[str]] = {0: []}
+    for start in range(len(raw)):
+        if start not in best:
+            continue
+        for key in keys:
+            if raw.startswith(key, start) and start + len(key) not in best:
+                best[start + len(key)] = best[start] + [key]
+    return best.get(len(raw)) if len(best.get(len(raw), [])) > 1 else None
+
+
+def _is_constant(node: Node) -> bool:
+    return not any(isinstance(inner, (Sym, Deriv)) for inner in walk(node))
+
+
+def _check_power(base: Node, exponent: Node) -> None:
+    """Constant exponents must be small and constant powers short: 9^9^9 is refused unevaluated."""
+    if not _is_constant(exponent):
+        return
+    value = constant_value(exponent)
+    if value is None or abs(value) > MAX_EXPONENT:
+        raise NotationError(f"exponents are at most {MAX_EXPONENT} in size")
+    if _is_constant(base) and constant_value(Pow(base, exponent)) is None:
+        raise NotationError("this number is too large")
+
+
+def constant_value(node: Node) -> Fraction | None:
+    """The exact value of a small constant expression, or None when it is not one."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = constant_value(node.arg)
+        return None if inner is None else -inner
+    if isinstance(node, Add):
+        values = [constant_value(term) for term in node.terms]
+        return None if any(v is None for v in values) else sum(values, Fraction(0))  # type: ignore[arg-type]
+    if isinstance(node, Mul) and node.op == "dot":
+        left, right = constant_value(node.left), constant_value(node.right)
+        return None if left is None or right is None else left * right
+    if isinstance(node, Div):
+        num, den = constant_value(node.num), constant_value(node.den)
+        return None if num is None or den is None or den == 0 else num / den
+    if isinstance(node, Pow):
+        base, exp = constant_value(node.base), constant_value(node.exp)
+        if base is None or exp is None or exp.denominator != 1 or abs(exp) > MAX_EXPONENT:
+            return None
+        digits = max(len(str(base.numerator)), len(str(base.denominator)))
+        if digits * abs(exp) > 1000 or (base == 0 and exp < 0):
+            return None
+        return base**int(exp)
+    return None
+
+
+def leibniz_keys(raw: str) -> tuple[str, str] | None:
+    """(of, wrt) keys when ``raw`` is exactly one Leibniz atom (dL/dh3, \\frac{∂L}{∂h_3})."""
+    text = normalize(raw)
+    for pattern in (_LEIBNIZ_FRAC, _LEIBNIZ_SLASH):
+        match = pattern.fullmatch(text)
+        if match:
+            return name_key(match.group(1)), name_key(match.group(2))
+    return None
+
+
+def key_of(raw: str) -> str:
+    """The key of a name as a rubric writes it (after the same clean-up as answers)."""
+    return name_key(normalize(raw))
