@@ -155,6 +155,8 @@ def _message(error: Any, data: Any) -> tuple[tuple[Any, ...], str]:
         if isinstance(node, dict) and first_word in node:
             text = reason
             path = path + (first_word,)
+        elif len(path) == 2 and path[0] == "questions":
+            text = reason
         else:
             text = f"{field} {reason}" if field != "rubric" else reason
     elif kind == "string_pattern_mismatch":

@@ -17,6 +17,7 @@ skipped. Shared quantities and graphs live in the rubric's ``contexts``.
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -49,8 +50,9 @@ class SymbolSpec(StrictModel):
     """A declared quantity. Vectors are columns: shape [n] is n×1."""
 
     shape: list[int | str] = Field(default_factory=list, description="[] scalar, [n] vector, [n, m] matrix.")
-    value: Literal["random", "identity", "class"] = Field(
-        default="random", description="identity: the identity matrix; class: a label for onehot()."
+    value: Literal["random", "identity", "ones", "class"] = Field(
+        default="random",
+        description="identity: the identity matrix; ones: all ones; class: a label for onehot().",
     )
     positive: bool = Field(default=False, description="Sample only positive values (log, sqrt).")
     classes: int | str | None = Field(default=None, description="value class: number of classes.")
@@ -74,6 +76,10 @@ class MathContext(StrictModel):
     functions: dict[str, str] = Field(
         default_factory=dict, description="Aliases for built-in functions, e.g. phi: sin."
     )
+    define: dict[str, str] = Field(
+        default_factory=dict,
+        description="Declared quantities computed from others, in order (y: W x, u: relu(y)).",
+    )
 
 
 class ExpressionMistake(StrictModel):
@@ -88,7 +94,9 @@ class _AnswerFields(StrictModel):
     expected: str | None = Field(default=None, description="The reference answer, fully expanded.")
     accept: list[str] = Field(default_factory=list, description="Other right answers.")
     target: str | None = Field(
-        default=None, description="What is asked, e.g. dL/dw1: a side equal to it is skipped."
+        default=None,
+        description="What is asked (dL/dw1, or a name such as f): a side that only restates it, "
+        "like 'dL/dw1 =' or 'f(x) =', is skipped.",
     )
     mistakes: list[ExpressionMistake] = Field(default_factory=list)
     forbid: list[str] = Field(
@@ -184,6 +192,7 @@ class _Part:
     weight: float
     expected: tuple[Node, ...]
     target: Deriv | None
+    restated: re.Pattern[str] | None
     mistakes: tuple[_Mistake, ...]
     forbid: frozenset[str]
 
@@ -204,7 +213,7 @@ def _vocabulary(question: ExpressionQuestion) -> Vocabulary:
         for size in [*spec.shape, spec.classes]:
             if isinstance(size, str) and size not in question.dims:
                 raise NotationError(f"symbol {name}: give the size of '{size}' under dims")
-        role = {"random": "value", "identity": "identity", "class": "class"}[spec.value]
+        role = "value" if spec.value == "random" else spec.value
         symbols[_declared_key(name)] = SymbolInfo(
             display=name, shape=tuple(spec.shape), role=role, positive=spec.positive, classes=spec.classes  # type: ignore[arg-type]
         )
@@ -251,10 +260,17 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
     specs = question.symbols if isinstance(question.symbols, dict) else dict.fromkeys(question.symbols)
     given = frozenset(atom for atom in map(leibniz_keys, specs) if atom is not None)
     graph = Graph(local=local, given=given)
+    definitions = []
+    for name, text in question.define.items():
+        key = _declared_key(name)
+        if key not in vocabulary.symbols:
+            raise NotationError(f"define {name}: declare it under symbols first, with its shape")
+        definitions.append((key, _parse_one(str(text), vocabulary, f"define {name}")))
     judge = Judge(
         vocabulary,
         seed=zlib.crc32(question.id.encode()),
         tolerance=Tolerance(rel=question.tolerance_rel, abs=question.tolerance_abs),
+        definitions=tuple(definitions),
     )
     parts = []
     for name, fields, weight in question.answer_parts():
@@ -267,10 +283,9 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
             _check_expanded(node, vocabulary, "expected")
             judge.values(node)  # a shape fault in the rubric shows now, not at grading
         target = None
-        if fields.target is not None:
+        if fields.target is not None and leibniz_keys(fields.target) is not None:
             node = _parse_one(fields.target, vocabulary, "target")
-            if not isinstance(node, Deriv):
-                raise NotationError(f"target {fields.target!r} must be one derivative, like dL/dw1")
+            assert isinstance(node, Deriv)
             target = node
         mistakes = tuple(
             _Mistake(graph.substitute(_parse_one(m.answer, vocabulary, "mistake")), m.feedback, m.credit)
@@ -279,7 +294,11 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
         for mistake in mistakes:
             judge.values(mistake.node)
         forbid = frozenset(vocabulary.function(name) or name for name in fields.forbid)
-        parts.append(_Part(name, weight, expected, target, mistakes, forbid))
+        restated = None
+        if fields.target is not None and target is None:
+            # "f(x) = …": the name asked for, with any arguments, then '='.
+            restated = re.compile(rf"^\s*{re.escape(fields.target.strip())}\s*(\([^=]*\))?\s*=(?!=)")
+        parts.append(_Part(name, weight, expected, target, restated, mistakes, forbid))
     return _Compiled(vocabulary, graph, judge, tuple(parts))
 
 
@@ -387,20 +406,23 @@ def _part_answer(question: ExpressionQuestion, answer: Any) -> tuple[list[Any], 
     return [answer.get(name) for name, _, _ in specs], ""
 
 
-def _read(raw: Any, question: ExpressionQuestion) -> tuple[tuple[Node, ...], str]:
+def _read(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[tuple[Node, ...], str]:
     """Parse an answer into sides; the message explains a problem with its form."""
     if raw is None:
         return (), "no answer given"
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         return (), "write the answer as text, e.g. \"dL/dh3 * f3' * x\""
+    text = str(raw)
+    if part.restated is not None:
+        text = part.restated.sub("", text, count=1)
     try:
-        return parse(str(raw), question.compiled.vocabulary).sides, ""
+        return parse(text, question.compiled.vocabulary).sides, ""
     except NotationError as error:
         return (), f"could not read your answer: {error}"
 
 
 def _grade_part(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[float, str]:
-    sides, problem = _read(raw, question)
+    sides, problem = _read(raw, part, question)
     if problem:
         return 0.0, problem + "."
     used = {node.func for side in sides for node in walk(side) if isinstance(node, Call)}
@@ -449,7 +471,7 @@ def precheck(question: ExpressionQuestion, answer: Any) -> list[str]:
     problems = []
     for part, raw in zip(question.compiled.parts, raws, strict=True):
         prefix = f"{part.name}: " if part.name else ""
-        sides, issue = _read(raw, question)
+        sides, issue = _read(raw, part, question)
         if issue:
             problems.append(prefix + issue)
             continue

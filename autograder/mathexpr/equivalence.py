@@ -47,16 +47,32 @@ class Judge:
     vocabulary: Vocabulary
     seed: int
     tolerance: Tolerance = Tolerance()
+    definitions: tuple[tuple[str, Node], ...] = ()
     _points: list[dict[str, np.ndarray]] = field(init=False, repr=False)
     _scalars: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         rng = np.random.default_rng(self.seed)
-        self._points = [sample_values(self.vocabulary, rng) for _ in range(POINTS)]
+        self._evaluate = Evaluator(self.vocabulary)
+        self._points = [self._point(rng) for _ in range(POINTS)]
         self._scalars = frozenset(
             key for key, info in self.vocabulary.symbols.items() if info.shape == () and info.role == "value"
         )
-        self._evaluate = Evaluator(self.vocabulary)
+
+    def _point(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Random free quantities; defined ones (y = W x) computed from them, in order."""
+        point = sample_values(self.vocabulary, rng)
+        for key, node in self.definitions:
+            value = self._evaluate(node, point)
+            declared = point[key]
+            if _squeeze(value).shape != _squeeze(declared).shape:
+                raise EvaluationError(
+                    f"the definition of {self.vocabulary.display(key)} is "
+                    f"{describe_shape(value.shape, self.vocabulary.dims)}, but it is declared "
+                    f"{describe_shape(declared.shape, self.vocabulary.dims)}"
+                )
+            point[key] = value.reshape(declared.shape)
+        return point
 
     def values(self, node: Node) -> list[np.ndarray]:
         """The tree's value at every point; raises :class:`EvaluationError` on a shape fault."""

@@ -80,6 +80,8 @@ _SPACING = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|displaystyle|quad|qquad|limits)(?![A-Za-z])"
     r"|\\[,;:! ]|\$|&|\\\\"
 )
+_COMMAND_GAP = re.compile(r"(\\[A-Za-z]+) +(?=['_])")
+_LAYER_TRANSPOSE = re.compile(r"\^\{\s*\(\s*([A-Za-z0-9]+)\s*\)\s*(?:T|\\top)\s*\}")
 _ACCENT_NAMES = {"overline": "bar", "widehat": "hat", "widetilde": "tilde"}
 
 
@@ -108,6 +110,8 @@ def normalize(text: str) -> str:
     text = _FONT_BARE.sub("", text)
     text = _ACCENT_BARE.sub(lambda m: m.group(2) + _ACCENT_NAMES.get(m.group(1), m.group(1)), text)
     text = text.replace("**", "^")
+    text = _COMMAND_GAP.sub(r"\1", text)  # σ'(z) became "\sigma '(z)"
+    text = _LAYER_TRANSPOSE.sub(r"^{(\1)}^T", text)  # W^{(2)T} is (W^{(2)})^T
     return text.strip()
 
 

@@ -100,6 +100,8 @@ def _sample(info: SymbolInfo, dims: Mapping[str, int], rng: np.random.Generator)
     shape = concrete_shape(info.shape, dims)
     if info.role == "identity":
         return np.eye(shape[0]) if shape else np.array(1.0)
+    if info.role == "ones":
+        return np.ones(shape)
     if info.role == "class":
         classes = info.classes if isinstance(info.classes, int) else dims[str(info.classes)]
         return np.array(float(rng.integers(0, classes)))

@@ -49,10 +49,19 @@ _NAME = (
     r"(?:\^\{?\(\s*[A-Za-z0-9]+\s*\)\*?\}?)?'*"
 )
 _D = r"(?:\\partial\s*|(?<![A-Za-z0-9\\])d)"
-_LEIBNIZ_FRAC = re.compile(
-    rf"\\frac\s*\{{\s*(?:\\partial|d)\s*({_NAME})\s*\}}\s*\{{\s*(?:\\partial|d)\s*({_NAME})\s*\}}"
-)
-_LEIBNIZ_SLASH = re.compile(rf"{_D}\s*({_NAME})\s*/\s*(?:\\partial|d)\s*({_NAME})")
+# Inside ∂·/∂· a letter superscript belongs to the name (∂L/∂h^a); tried first, then without.
+_SUPER = r"(?:\^\{?[A-Za-z]\}?(?![A-Za-z0-9]))?"
+
+
+def _leibniz(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    frac = re.compile(
+        rf"\\frac\s*\{{\s*(?:\\partial|d)\s*({name})\s*\}}\s*\{{\s*(?:\\partial|d)\s*({name})\s*\}}"
+    )
+    slash = re.compile(rf"{_D}\s*({name})\s*/\s*(?:\\partial|d)\s*({name})")
+    return frac, slash
+
+
+_LEIBNIZ = (*_leibniz(_NAME + _SUPER), *_leibniz(_NAME))
 _NAME_RE = re.compile(_NAME)
 _LETTER_SUPERSCRIPT = re.compile(r"\^\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z])(?![A-Za-z0-9]))")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -120,18 +129,21 @@ def tokenize(text: str, vocabulary: Vocabulary) -> list[Token]:
 
 
 def _next_token(text: str, position: int, vocabulary: Vocabulary) -> tuple[Token, int]:
-    for pattern in (_LEIBNIZ_FRAC, _LEIBNIZ_SLASH):
+    refused = None
+    for pattern in _LEIBNIZ:
         match = pattern.match(text, position)
         if match:
             of, wrt = vocabulary.node(match.group(1)), vocabulary.node(match.group(2))
             if of is not None and wrt is not None:
                 return Token("deriv", match.group(0), (of, wrt)), match.end()
-            if "partial" in match.group(0):
+            if "partial" in match.group(0) and refused is None:
                 unknown = match.group(1) if of is None else match.group(2)
-                raise NotationError(
+                refused = NotationError(
                     f"in '{match.group(0)}', '{unknown}' is not a quantity of this question; "
                     f"it uses: {vocabulary.allowed()}"
                 )
+    if refused is not None:
+        raise refused
     if text.startswith(".T", position) and _TRANSPOSE_DOT.match(text, position):
         return Token("op", "T"), position + 2
     match = _NUMBER.match(text, position)
@@ -233,24 +245,28 @@ class _Parser:
         return sides
 
     def sum(self) -> Node:
-        terms = [self.product()]
+        terms = [self.elementwise()]
         while self.at("+", "-"):
             negative = self.take().text == "-"
-            term = self.product()
+            term = self.elementwise()
             terms.append(Neg(term) if negative else term)
         return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def elementwise(self) -> Node:
+        """⊙ and ⊗ bind looser than matrix products: σ'(z) ⊙ Wᵀ v is σ'(z) ⊙ (Wᵀ v)."""
+        node = self.product()
+        while self.at("odot", "otimes"):
+            op: Product = "hadamard" if self.take().text == "odot" else "outer"
+            node = Mul(node, self.product(), op)
+        return node
 
     def product(self) -> Node:
         node = self.unary()
         while True:
-            if self.at("*", "/", "odot", "otimes"):
+            if self.at("*", "/"):
                 operator = self.take().text
                 right = self.unary()
-                if operator == "/":
-                    node = Div(node, right)
-                else:
-                    op: Product = {"*": "dot", "odot": "hadamard", "otimes": "outer"}[operator]  # type: ignore[assignment]
-                    node = Mul(node, right, op)
+                node = Div(node, right) if operator == "/" else Mul(node, right)
             elif self.starts_operand():
                 node = Mul(node, self.power())
             else:
@@ -491,7 +507,7 @@ def constant_value(node: Node) -> Fraction | None:
 def leibniz_keys(raw: str) -> tuple[str, str] | None:
     """(of, wrt) keys when ``raw`` is exactly one Leibniz atom (dL/dh3, \\frac{∂L}{∂h_3})."""
     text = normalize(raw)
-    for pattern in (_LEIBNIZ_FRAC, _LEIBNIZ_SLASH):
+    for pattern in _LEIBNIZ:
         match = pattern.fullmatch(text)
         if match:
             return name_key(match.group(1)), name_key(match.group(2))

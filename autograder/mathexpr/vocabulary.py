@@ -13,7 +13,7 @@ from typing import Literal, Mapping
 
 from autograder.mathexpr.notation import name_key
 
-Role = Literal["value", "identity", "class"]
+Role = Literal["value", "identity", "ones", "class"]
 Dim = int | str
 
 # Built-in functions: canonical name → number of arguments.
@@ -73,8 +73,8 @@ class SymbolInfo:
     """A declared quantity: how it is written, its shape, and what values it takes.
 
     ``shape`` is () for a scalar, (n,) for a column vector, (n, m) for a matrix; sizes are
-    numbers or dimension names. ``role`` ``identity`` is the identity matrix, ``class`` an integer
-    class label in ``range(classes)`` (for ``onehot``).
+    numbers or dimension names. ``role``: ``identity`` is the identity matrix, ``ones`` all ones,
+    ``class`` an integer class label in ``range(classes)`` (for ``onehot``).
     """
 
     display: str
