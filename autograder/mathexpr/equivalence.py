@@ -122,6 +122,8 @@ class Judge:
     def _difference_hint(
         self, valid: list[tuple[np.ndarray, np.ndarray]], mine: sympy.Expr | None, theirs: sympy.Expr | None
     ) -> str:
+        if valid[0][0].ndim == 2 and all(self._close(got, want.T) for got, want in valid):
+            return "it is the transpose of the answer: transposed?"
         ratio = _constant_ratio(valid)
         if ratio is not None:
             if math.isclose(ratio, -1.0, rel_tol=1e-6):

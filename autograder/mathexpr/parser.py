@@ -152,8 +152,9 @@ def _next_token(text: str, position: int, vocabulary: Vocabulary) -> tuple[Token
     match = _NAME_RE.match(text, position)
     if match:
         raw = match.group(0)
-        if raw in _COMMANDS:
-            return Token("op", _COMMANDS[raw]), position + len(raw)
+        command = re.match(r"\\[A-Za-z]+", raw)
+        if command and command.group(0) in _COMMANDS:  # \sum_i is \sum, then _i
+            return Token("op", _COMMANDS[command.group(0)]), position + command.end()
         end = match.end()
         superscript = _LETTER_SUPERSCRIPT.match(text, end)
         if superscript:
