@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy
 
 from autograder.mathexpr.nodes import Deriv, Node, walk
 from autograder.mathexpr.numeric import EvaluationError, Evaluator, describe_shape, sample_values
-from autograder.mathexpr.symbolic import NotScalar, factors, to_sympy
 from autograder.mathexpr.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # sympy costs ~0.6 s to import: only grading math pays it, not every command
+    import sympy
 
 POINTS = 12
 MIN_VALID_POINTS = 3
@@ -78,8 +80,10 @@ class Judge:
         """The tree's value at every point; raises :class:`EvaluationError` on a shape fault."""
         return [self._evaluate(node, point) for point in self._points]
 
-    def symbolic(self, node: Node) -> sympy.Expr | None:
+    def symbolic(self, node: Node) -> "sympy.Expr | None":
         """The sympy form of a scalar tree, or None for tensor expressions."""
+        from autograder.mathexpr.symbolic import NotScalar, to_sympy
+
         try:
             return to_sympy(node, self._scalars | _derivative_keys(node))
         except NotScalar:
@@ -120,7 +124,10 @@ class Judge:
         return text
 
     def _difference_hint(
-        self, valid: list[tuple[np.ndarray, np.ndarray]], mine: sympy.Expr | None, theirs: sympy.Expr | None
+        self,
+        valid: list[tuple[np.ndarray, np.ndarray]],
+        mine: "sympy.Expr | None",
+        theirs: "sympy.Expr | None",
     ) -> str:
         if valid[0][0].ndim == 2 and all(self._close(got, want.T) for got, want in valid):
             return "it is the transpose of the answer: transposed?"
@@ -165,8 +172,12 @@ def _nice(number: float) -> str:
     return f"{number:.4g}"
 
 
-def _factor_hint(mine: sympy.Expr, theirs: sympy.Expr, vocabulary: Vocabulary) -> str:
+def _factor_hint(mine: "sympy.Expr", theirs: "sympy.Expr", vocabulary: Vocabulary) -> str:
     """For two single products: which factors are missing or extra."""
+    import sympy
+
+    from autograder.mathexpr.symbolic import factors
+
     if not (isinstance(mine, (sympy.Mul, sympy.Symbol)) and isinstance(theirs, (sympy.Mul, sympy.Symbol))):
         return ""
     have, want = factors(mine), factors(theirs)
@@ -187,8 +198,8 @@ def _display_names(vocabulary: Vocabulary) -> dict[str, str]:
     return {key: info.display for key, info in vocabulary.symbols.items()}
 
 
-def _show(base: sympy.Expr, names: dict[str, str]) -> str:
-    if isinstance(base, sympy.Symbol):
+def _show(base: "sympy.Expr", names: dict[str, str]) -> str:
+    if base.is_Symbol:
         if base.name in names:
             return names[base.name]
         if base.name.startswith("d") and "/d" in base.name:
