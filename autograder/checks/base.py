@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from autograder.spec import QuestionBase
 
@@ -32,3 +32,15 @@ class Kind:
     model: type[QuestionBase]
     grade: Callable[[Any, Any], Verdict]
     precheck: Callable[[Any, Any], list[str]]
+
+
+def split_parts(names: Sequence[str | None], answer: Any) -> tuple[list[Any], str]:
+    """One raw answer per part (``names``; a single None for a one-answer question).
+
+    The message explains, for the student, why a multi-part answer cannot be split.
+    """
+    if list(names) == [None]:
+        return [answer], ""
+    if not isinstance(answer, dict):
+        return [], f"Write this answer as a mapping with the keys {', '.join(map(str, names))}."
+    return [answer.get(name) for name in names], ""

@@ -16,7 +16,7 @@ from typing import Any, Callable, Literal, Union
 
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Kind, Verdict
+from autograder.checks.base import Kind, Verdict, split_parts
 from autograder.spec import PositiveNumber, QuestionBase, StrictModel
 
 ChoiceType = Literal["option", "yesno", "number", "integer", "shape", "text"]
@@ -290,15 +290,8 @@ def _hint(kind: str, value: Any, targets: list[Any]) -> str:
     return ""
 
 
-def _parts_of(question: ChoiceQuestion, answer: Any) -> tuple[list[tuple[str | None, Any]], str]:
-    """Split the student's answer into one raw value per part, or explain why it cannot be."""
-    specs = question.answer_parts()
-    if specs[0][0] is None:
-        return [(None, answer)], ""
-    if not isinstance(answer, dict):
-        names = ", ".join(str(name) for name, _, _ in specs)
-        return [], f"Write this answer as a mapping with the keys {names}."
-    return [(name, answer.get(name)) for name, _, _ in specs], ""
+def _parts_of(question: ChoiceQuestion, answer: Any) -> tuple[list[Any], str]:
+    return split_parts([name for name, _, _ in question.answer_parts()], answer)
 
 
 def grade(question: ChoiceQuestion, answer: Any) -> Verdict:
@@ -309,7 +302,7 @@ def grade(question: ChoiceQuestion, answer: Any) -> Verdict:
     total = sum(weight for _, _, weight in question.answer_parts())
     credit = 0.0
     messages = []
-    for (name, spec, weight), (_, raw) in zip(question.answer_parts(), raws, strict=True):
+    for (name, spec, weight), raw in zip(question.answer_parts(), raws, strict=True):
         result = _grade_part(raw, spec)
         credit += weight * result.credit
         messages.append(f"{name}: {result.message}" if name else _capitalize(result.message))
@@ -322,7 +315,7 @@ def precheck(question: ChoiceQuestion, answer: Any) -> list[str]:
     if problem:
         return [problem]
     problems = []
-    for (name, spec, _), (_, raw) in zip(question.answer_parts(), raws, strict=True):
+    for (name, spec, _), raw in zip(question.answer_parts(), raws, strict=True):
         prefix = f"{name}: " if name else ""
         if raw is None:
             problems.append(f"{prefix}no answer given")

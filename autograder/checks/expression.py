@@ -25,7 +25,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from autograder.checks.base import Kind, Verdict
+from autograder.checks.base import Kind, Verdict, split_parts
 from autograder.mathexpr import (
     EvaluationError,
     Graph,
@@ -156,6 +156,11 @@ class ExpressionQuestion(QuestionBase, MathContext, _AnswerFields):
             return [(None, self, 1.0)]
         return [(part.name, part, part.weight) for part in self.parts]
 
+    def symbol_specs(self) -> dict[str, SymbolSpec]:
+        """Every declared quantity with its spec (a bare list declares scalars)."""
+        given = self.symbols if isinstance(self.symbols, dict) else dict.fromkeys(self.symbols)
+        return {name: spec or SymbolSpec() for name, spec in given.items()}
+
     @cached_property
     def compiled(self) -> "_Compiled":
         """The vocabulary, graph and parsed answers (built once; raises on a bad rubric)."""
@@ -206,10 +211,9 @@ class _Compiled:
 
 
 def _vocabulary(question: ExpressionQuestion) -> Vocabulary:
-    specs = question.symbols if isinstance(question.symbols, dict) else dict.fromkeys(question.symbols)
+    specs = question.symbol_specs()
     symbols: dict[str, SymbolInfo] = {}
     for name, spec in specs.items():
-        spec = spec or SymbolSpec()
         for size in [*spec.shape, spec.classes]:
             if isinstance(size, str) and size not in question.dims:
                 raise NotationError(f"symbol {name}: give the size of '{size}' under dims")
@@ -257,8 +261,7 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
         for wrt, text in edges.items():
             node = _parse_one(str(text), vocabulary, f"graph {of} → {wrt}")
             local[(key_of(of), key_of(wrt))] = node
-    specs = question.symbols if isinstance(question.symbols, dict) else dict.fromkeys(question.symbols)
-    given = frozenset(atom for atom in map(leibniz_keys, specs) if atom is not None)
+    given = frozenset(atom for atom in map(leibniz_keys, question.symbol_specs()) if atom is not None)
     graph = Graph(local=local, given=given)
     definitions = []
     for name, text in question.define.items():
@@ -396,16 +399,6 @@ def _chain_hint(side: Node, part: _Part, graph: Graph, vocabulary: Vocabulary) -
     return ""
 
 
-def _part_answer(question: ExpressionQuestion, answer: Any) -> tuple[list[Any], str]:
-    specs = question.answer_parts()
-    if specs[0][0] is None:
-        return [answer], ""
-    if not isinstance(answer, dict):
-        names = ", ".join(str(name) for name, _, _ in specs)
-        return [], f"Write this answer as a mapping with the keys {names}."
-    return [answer.get(name) for name, _, _ in specs], ""
-
-
 def _read(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[tuple[Node, ...], str]:
     """Parse an answer into sides; the message explains a problem with its form."""
     if raw is None:
@@ -421,14 +414,20 @@ def _read(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[tuple[No
         return (), f"could not read your answer: {error}"
 
 
+def _forbidden(sides: tuple[Node, ...], part: _Part) -> str:
+    """The message for an answer that uses a function the question rules out, else ''."""
+    used = {node.func for side in sides for node in walk(side) if isinstance(node, Call)}
+    banned = sorted(used & part.forbid)
+    return f"this answer must not use {', '.join(banned)}" if banned else ""
+
+
 def _grade_part(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[float, str]:
     sides, problem = _read(raw, part, question)
     if problem:
         return 0.0, problem + "."
-    used = {node.func for side in sides for node in walk(side) if isinstance(node, Call)}
-    banned = sorted(used & part.forbid)
+    banned = _forbidden(sides, part)
     if banned:
-        return 0.0, f"this answer must not use {', '.join(banned)}."
+        return 0.0, banned + "."
     if part.target is not None:
         sides = tuple(side for side in sides if side != part.target)
     if not sides:
@@ -449,7 +448,7 @@ def _grade_part(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[fl
 
 def grade(question: ExpressionQuestion, answer: Any) -> Verdict:
     """Weighted share of parts right; chains and known mistakes earn their partial credit."""
-    raws, problem = _part_answer(question, answer)
+    raws, problem = split_parts([part.name for part in question.compiled.parts], answer)
     if problem:
         return Verdict(0.0, (problem,))
     total = sum(part.weight for part in question.compiled.parts)
@@ -465,7 +464,7 @@ def grade(question: ExpressionQuestion, answer: Any) -> Verdict:
 
 def precheck(question: ExpressionQuestion, answer: Any) -> list[str]:
     """Whether each answer parses and uses only the question's names; never whether it is right."""
-    raws, problem = _part_answer(question, answer)
+    raws, problem = split_parts([part.name for part in question.compiled.parts], answer)
     if problem:
         return [problem]
     problems = []
@@ -475,9 +474,9 @@ def precheck(question: ExpressionQuestion, answer: Any) -> list[str]:
         if issue:
             problems.append(prefix + issue)
             continue
-        used = {node.func for side in sides for node in walk(side) if isinstance(node, Call)}
-        if used & part.forbid:
-            problems.append(f"{prefix}this answer must not use {', '.join(sorted(used & part.forbid))}")
+        banned = _forbidden(sides, part)
+        if banned:
+            problems.append(prefix + banned)
     return problems
 
 
