@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from autograder.checks import KINDS
+from autograder.checks.base import CodeAnswer
 from autograder.rubric import Rubric
 from autograder.sandbox import (
     Limits,
@@ -72,8 +73,8 @@ class QuestionResult:
 
     @property
     def max_score(self) -> float:
-        """The question's points."""
-        return self.question.points
+        """The question's points towards the maximum (0 for a bonus question)."""
+        return 0.0 if self.question.bonus else self.question.points
 
 
 @dataclass(frozen=True)
@@ -146,14 +147,17 @@ class _Session:
             memory_bytes=int(assignment.memory_mb * 2**20),
         )
         run = self.get_sandbox().run(
-            Task(file=source.file, name=source.name, call=source.call),
+            Task(file=source.file, name=source.name, call=source.call, calls=question.sandbox_calls()),
             self.submission.base,
             limits,
             seed=question_seed(assignment.name, question.id),
             device=resolve_device(assignment.device, self.options.device),
         )
         if run.status == "ok":
-            return Answer(value=run.value, output=run.output, device=run.device, code_status="ok")
+            value = run.value
+            if KINDS[question.kind].reads_source:
+                value = CodeAnswer(value, self.submission.base)
+            return Answer(value=value, output=run.output, device=run.device, code_status="ok")
         problem = run.message if run.status == "missing" else f"Your code {run.message}."
         return Answer(
             problem=problem,

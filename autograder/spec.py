@@ -70,11 +70,19 @@ class QuestionBase(StrictModel):
         default=None, description="Seconds for this question's sandboxed code (overrides default)."
     )
     source: Source | None = None
+    bonus: bool = Field(
+        default=False, description="Extra credit: its points add to the score, not to the maximum."
+    )
 
     def answer_source(self, answers_file: str) -> Source:
         """The effective source, with the defaults filled in."""
         given = self.source or Source()
         return Source(file=given.file or answers_file, name=given.name or self.id, call=given.call)
+
+    def sandbox_calls(self) -> list[list[Any]] | None:
+        """Argument lists (wire format) to call the student's function with, for kinds that
+        call it several times; None to read the attribute (or call it once with ``call``)."""
+        return None
 
     def runs_code(self, answers_file: str) -> bool:
         """Whether grading this question runs student code (in the sandbox)."""

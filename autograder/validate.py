@@ -61,9 +61,9 @@ def lint(course: Course) -> list[str]:
 
 def _reference_problems(report: Report) -> list[str]:
     return [
-        f"the reference scores {r.score:g}/{r.max_score:g} on {r.question.id}: {' '.join(r.messages)}"
+        f"the reference scores {r.score:g}/{r.question.points:g} on {r.question.id}: {' '.join(r.messages)}"
         for r in report.results
-        if r.score < r.max_score
+        if r.score < r.question.points
     ]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Mapping
 
-from autograder.checks import choice, expression
+from autograder.checks import choice, conv, expression, function, network
 from autograder.checks.base import Kind, Verdict
 
-KINDS: Mapping[str, Kind] = MappingProxyType({kind.name: kind for kind in (choice.KIND, expression.KIND)})
+KINDS: Mapping[str, Kind] = MappingProxyType(
+    {kind.name: kind for kind in (choice.KIND, expression.KIND, network.KIND, function.KIND, conv.KIND)}
+)
 
 __all__ = ["KINDS", "Kind", "Verdict"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from autograder.spec import QuestionBase
@@ -21,6 +22,15 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class CodeAnswer:
+    """What a kind that reads source gets: the sandbox's plain-data reply and the submission
+    folder, whose files it may parse as text (never import or run)."""
+
+    value: Any
+    folder: Path
+
+
+@dataclass(frozen=True)
 class Kind:
     """A question kind: its rubric model and its two judgements.
 
@@ -32,6 +42,7 @@ class Kind:
     model: type[QuestionBase]
     grade: Callable[[Any, Any], Verdict]
     precheck: Callable[[Any, Any], list[str]]
+    reads_source: bool = False
 
 
 def split_parts(names: Sequence[str | None], answer: Any) -> tuple[list[Any], str]:

@@ -17,9 +17,9 @@ def gradescope_test(index: int, result: QuestionResult) -> dict[str, Any]:
     question = result.question
     entry: dict[str, Any] = {
         "score": result.score,
-        "max_score": question.points,
+        "max_score": result.max_score,
         "status": "passed" if result.score >= question.points else "failed",
-        "name": question.title,
+        "name": question.title + (" (bonus)" if question.bonus else ""),
         "number": question.number or str(index + 1),
         "output": render(
             "test_output.txt.j2",

@@ -49,11 +49,18 @@ class Limits:
 
 @dataclass(frozen=True)
 class Task:
-    """Import ``file`` and return attribute ``name``, called with ``call`` when given."""
+    """Import ``file`` and return attribute ``name``, called with ``call`` when given.
+
+    With ``calls`` instead, the attribute is called once per argument list (arguments in the
+    wire format; arrays arrive as torch tensors on the task's device) and the reply is a list
+    with one ``{"value": ...}`` or ``{"error": message}`` per call, so that one bad call costs
+    only itself.
+    """
 
     file: str
     name: str
     call: list[Any] | None = None
+    calls: list[list[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -245,7 +252,10 @@ class Sandbox:
         assert self._base is not None
         reply_read, reply_write = os.pipe()
         request = {
-            "task": {"op": "value", "file": task.file, "name": task.name, "call": task.call},
+            "task": {
+                "op": "value" if task.calls is None else "calls",
+                "file": task.file, "name": task.name, "call": task.call, "calls": task.calls,
+            },
             "workdir": str(workdir),
             "seed": seed,
             "device": device,

@@ -109,7 +109,41 @@ def _describe_exit(error: BaseException, phase: str) -> str:
     return f"raised {type(error).__name__} {phase}: {str(error)[:300]}"
 
 
-def _run_task(task: dict[str, Any], workdir: str) -> dict[str, Any]:
+def _as_tensors(value: Any, device: str) -> Any:
+    """Arrays from the grader become torch tensors on the task's device (numpy without torch)."""
+    try:
+        import numpy
+        import torch
+    except ImportError:
+        return value
+    if isinstance(value, numpy.ndarray):
+        return torch.from_numpy(value).to(device)
+    if isinstance(value, list):
+        return [_as_tensors(item, device) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_as_tensors(item, device) for item in value)
+    return value
+
+
+def _call_each(function: Any, calls: list[Any], device: str, workdir: str) -> list[Any]:
+    """One wire-encoded mapping per call: {value} or {error, traceback}."""
+    results: list[Any] = []
+    for raw in calls:
+        args = _as_tensors(protocol.decode(raw), device)
+        try:
+            entry = [["value", protocol.to_wire(function(*args))]]
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as error:  # noqa: BLE001 - the student's code may raise anything
+            entry = [
+                ["error", _describe_exit(error, "when called")],
+                ["traceback", _student_traceback(error, workdir)],
+            ]
+        results.append({"$dict": entry})
+    return results
+
+
+def _run_task(task: dict[str, Any], workdir: str, device: str) -> dict[str, Any]:
     filename = task["file"]
     module_name = filename[:-3]
     path = os.path.join(workdir, filename)
@@ -124,6 +158,10 @@ def _run_task(task: dict[str, Any], workdir: str) -> dict[str, Any]:
         if not hasattr(module, task["name"]):
             return {"status": "missing", "message": f"{filename} defines no '{task['name']}'"}
         value = getattr(module, task["name"])
+        if task.get("op") == "calls":
+            if not callable(value):
+                return {"status": "error", "message": f"'{task['name']}' is not a function"}
+            return {"status": "ok", "value": _call_each(value, task["calls"], device, workdir)}
         if task.get("call") is not None:
             if not callable(value):
                 return {"status": "error", "message": f"'{task['name']}' is not a function"}
@@ -148,7 +186,7 @@ def main() -> None:
         device = _prepare_torch(request)
         _apply_limits(request, device)
         sys.path[:] = [workdir] + [p for p in sys.path if p != _SCRIPT_DIR]
-        reply = _run_task(request["task"], workdir)
+        reply = _run_task(request["task"], workdir, device)
         reply["device"] = device
         _reply(fd, reply)
     except BaseException as error:  # noqa: BLE001 - reply whatever happens
