@@ -266,7 +266,8 @@ def grade(question: FunctionQuestion, answer: Any) -> Verdict:
             return Verdict(0.0, (f"Your function {result['error']}{where}.",))
         problem = None
         if question.properties:
-            problem = _activation_problem(question, index, result["value"])
+            with np.errstate(invalid="ignore", over="ignore"):  # inf − inf at ±10⁶ is not an error
+                problem = _activation_problem(question, index, result["value"])
         if problem is None and question.equivalent_network is not None:
             problem = _equivalence_problem(question, index, result["value"])
         if problem:

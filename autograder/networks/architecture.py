@@ -111,6 +111,8 @@ def _read_matrix(raw: Any, label: str, rows: int | None, cols: int | None) -> Ma
             raise NetworkError(f"{label} must be a matrix: write it as a list of rows")
     if not matrix or not matrix[0]:
         raise NetworkError(f"{label} is empty")
+    if rows == 1 and cols not in (1, None) and len(matrix) == cols and all(len(r) == 1 for r in matrix):
+        matrix = [[row[0] for row in matrix]]  # an output weight vector written as a column
     got = (len(matrix), len(matrix[0]))
     want = (rows if rows is not None else got[0], cols if cols is not None else got[1])
     if got != want:
@@ -122,6 +124,8 @@ def _read_matrix(raw: Any, label: str, rows: int | None, cols: int | None) -> Ma
 def _read_bias(raw: Any, label: str, size: int, allowed: bool) -> Vector:
     if raw is None:
         return (Fraction(0),) * size
+    if not isinstance(raw, list):
+        raw = [raw] * size  # one number for every unit
     if isinstance(raw, list) and all(isinstance(item, list) and len(item) == 1 for item in raw):
         raw = [item[0] for item in raw]  # a column vector written as [[1], [2]]
     values = _read_numbers(raw, label)

@@ -1,0 +1,239 @@
+"""The network kind on seed 001 Q5/Q7 and seed 003 P1: many right constructions, exact near misses."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.checks.network import NetworkQuestion, grade, precheck
+from autograder.networks.architecture import Architecture, read_network
+from autograder.networks.numbers import NumberError, exact
+from autograder.networks.piecewise import analyse
+from autograder.rubric import RubricError, load_rubric, parse_rubric
+from autograder.yamlio import parse_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RELU = load_rubric(ROOT / "rubrics" / "relu-networks.yaml")
+PERCEPTRON = load_rubric(ROOT / "rubrics" / "perceptron-weights.yaml")
+
+SEED_003 = {  # the homework's own solution, as printed
+    "W1": [[-1, 1, 0, 0, 0], [0, -1, 1, 0, 0], [0, 0, -1, 1, 0], [0, 0, 0, -1, 1]],
+    "b1": [0, 0, 0, 0],
+    "w2": [-1, -1, -1, -1],
+    "b2": 0,
+}
+# The first idea in the homework's solution: fire when x_i ≥ x_{i+1}; output when all four fire.
+# Right on strict orderings, wrong on ties (the threshold fires at 0).
+SEED_003_FLIPPED = {
+    "W1": [[1, -1, 0, 0, 0], [0, 1, -1, 0, 0], [0, 0, 1, -1, 0], [0, 0, 0, 1, -1]],
+    "b1": [0, 0, 0, 0],
+    "W2": [[1, 1, 1, 1]],
+    "b2": -4,
+}
+
+
+def judge(rubric: Any, question_id: str, answer: Any) -> tuple[float, str]:
+    question = rubric.question(question_id)
+    assert isinstance(question, NetworkQuestion)
+    verdict = grade(question, answer)
+    return round(verdict.credit * question.points, 6), " ".join(verdict.messages)
+
+
+def test_seed_003_solution_scores_20_and_flipped_threshold_scores_10() -> None:
+    assert judge(PERCEPTRON, "p1", SEED_003)[0] == 20
+    score, feedback = judge(PERCEPTRON, "p1", SEED_003_FLIPPED)
+    assert score == 10
+    assert "10 of 20 points" in feedback
+    assert "for x = (0, 0, 0, 0, 0) your network outputs 1; expected 0" in feedback
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # scaled first layer, unequal output weights
+        {"W1": [[-3, 3, 0, 0, 0], [0, -2, 2, 0, 0], [0, 0, -1, 1, 0], [0, 0, 0, -5, 5]],
+         "W2": [-1, -2, -3, -4], "b2": 0},
+        # fractions and decimals as text; hidden units in another order; b2 inside [0, 1)
+        {"W^(1)": [[0, 0, 0, "-1/2", "1/2"], [0, 0, -0.5, 0.5, 0], [0, -1, 1, 0, 0], [-1, 1, 0, 0, 0]],
+         "b^(1)": [0, 0, 0, 0], "w^(2)": [[-1], [-1], [-1], [-1]], "b^(2)": "1/2"},
+    ],
+)
+def test_other_right_constructions_for_p1_score_20(answer: dict[str, Any]) -> None:
+    assert judge(PERCEPTRON, "p1", answer)[0] == 20
+
+
+@pytest.mark.parametrize(
+    ("answer", "points", "says"),
+    [
+        (dict(SEED_003, b2=-0.5), 0, "for x = (4, 3, 2, 1, 0) your network outputs 0; expected 1"),
+        (dict(SEED_003, W1=[list(r) for r in zip(*SEED_003["W1"])]), 0, "W1 must be 4×5, got 5×4: transposed?"),
+        (dict(SEED_003, b1=[0, 0, 0]), 0, "b1 must have 4 entries"),
+        (dict(SEED_003, W3=[[1]]), 0, "the network must have 2 layers"),
+        (dict(SEED_003, W1=[[-1, 1, 0, 0, 0], [0, -1, 1, 0, 0], [0, 0, -1, 1, 0], [0, 0, 0, -1, "x"]]), 0,
+         "'x' is not a number"),
+    ],
+)
+def test_p1_near_misses(answer: dict[str, Any], points: float, says: str) -> None:
+    score, feedback = judge(PERCEPTRON, "p1", answer)
+    assert score == points
+    assert says.lower() in feedback.lower()
+
+
+OR_GATE = {"W1": [[1, 0], [0, 1]], "b1": [0, 0], "W2": [[1, 1]], "b2": 0}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [OR_GATE, {"W1": [[2, 0], [0, 3]], "W2": [0.5, "1/3"]}, {"W1": [[0, 1], [1, 0]], "W2": [[4, 4]], "b1": 0.0}],
+)
+def test_or_gate_constructions(answer: dict[str, Any]) -> None:
+    assert judge(RELU, "q7a", answer)[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (dict(OR_GATE, b2=0.001), "for x = (0, 0) your network outputs 0.001 (> 0); expected ≤ 0"),
+        # a unit that switches at x1 = 10⁻⁹ instead of 0: only inputs in between show it
+        (dict(OR_GATE, b1=["-1/1000000000", 0]), "for x = (1e-09, 0) your network outputs 0 (≤ 0); expected > 0"),
+        (dict(OR_GATE, W1=[[1, 0], [0, 1], [1, 1]], b1=[0, 0, 0], W2=[[1, 1, 1]]), "W1 must be 2×2, got 3×2"),
+        ({"W1": [[1, 0], [0, 1]], "W2": [[1, -1]]}, "expected > 0"),
+        ({"W1": [[1, 0], [0, 1]], "W2": [[1, 1]], "c1": 3}, "Unexpected entry 'c1'"),
+        ("impossible", "Such a network exists"),
+        ([1, 2, 3], "Write the network as a mapping"),
+    ],
+)
+def test_or_gate_near_misses(answer: Any, says: str) -> None:
+    score, feedback = judge(RELU, "q7a", answer)
+    assert score == 0
+    assert says in feedback
+
+
+XOR_MIN = {  # min(ReLU(x1), ReLU(−x2)) + min(ReLU(−x1), ReLU(x2)), 3 layers
+    "W1": [[1, 0], [-1, 0], [0, 1], [0, -1]],
+    "W2": [[1, 0, 0, 0], [1, 0, 0, -1], [0, 1, 0, 0], [0, 1, -1, 0]],
+    "W3": [[1, -1, 1, -1]],
+}
+XOR_ABS = {  # |x1 − x2| − |x1 + x2| > 0 ⟺ x1 x2 < 0, 2 layers
+    "W1": [[1, -1], [-1, 1], [1, 1], [-1, -1]],
+    "W2": [[1, 1, -1, -1]],
+}
+
+
+@pytest.mark.parametrize("answer", [XOR_MIN, XOR_ABS, dict(XOR_ABS, W2=[[3, 3, -3, -3]], b2=0)])
+def test_xor_constructions(answer: dict[str, Any]) -> None:
+    assert judge(RELU, "q7b", answer)[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (dict(XOR_ABS, b2="1/10"), "for x = (0, 0) your network outputs 0.1 (> 0); expected ≤ 0"),
+        (dict(XOR_ABS, W2=[[1, 1, -1, -1]], b2="-1/1000"), "expected > 0"),
+        (dict(XOR_MIN, W4=[[1]]), "At most 3 layers allowed; you gave 4."),
+        ({"W1": [[1, 0]] * 5, "W2": [[1] * 5]}, "Hidden layer 1 has 5 units; at most 4 allowed."),
+    ],
+)
+def test_xor_near_misses(answer: dict[str, Any], says: str) -> None:
+    score, feedback = judge(RELU, "q7b", answer)
+    assert score == 0
+    assert says in feedback
+
+
+def test_nand_on_boolean_inputs() -> None:
+    assert judge(RELU, "q7c", {"W1": [[1, 1]], "b1": [-1], "W2": [[-1]], "b2": 1})[0] == 1
+    score, feedback = judge(RELU, "q7c", {"W1": [[1, 1]], "b1": [-1], "W2": [[-2]], "b2": 1})
+    assert score == 0 and "for x = (1, 1) your network outputs -1; expected 0" in feedback
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "points", "says"),
+    [
+        ("q5a", {"W1": [1, -1], "W2": [1, -1]}, 1, "linear"),
+        ("q5a", {"W1": [[2], [-2]], "W2": [[0.5, -0.5]]}, 1, "linear"),
+        ("q5a", {"W1": [1, 1], "W2": [1, -1]}, 1, "linear"),  # zero function: linear too
+        ("q5a", {"W1": [1, -1], "W2": [1, 1]}, 0, "it is convex (not linear)"),
+        ("q5a", "impossible", 0, "Such a network exists"),
+        ("q5a", {"W1": [1, -1], "W2": [1, -1], "b1": [1, 0]}, 0, "no biases: b1 must be absent or zero"),
+        ("q5b", "impossible: no biases means every kink is at 0", 1, "no such network"),
+        ("q5b", {"W1": [1, -1], "W2": [1, 1]}, 0, "1 non-differentiable point (x = 0); the question asks for 2"),
+        ("q5c", {"W1": [1, 0], "W2": [1, 0]}, 1, "convex"),
+        ("q5c", {"W1": [1, -1], "W2": [-1, -1]}, 0, "concave (not linear)"),
+        ("q5d", "Impossible", 1, "no such network"),
+        ("q5d", {"W1": [1, -1], "W2": [1, -2]}, 0, "it is concave (not linear)"),
+    ],
+)
+def test_q5_shapes_and_impossible(question: str, answer: Any, points: float, says: str) -> None:
+    score, feedback = judge(RELU, question, answer)
+    assert score == points
+    assert says in feedback
+
+
+def test_kinks_are_found_exactly_in_deeper_networks() -> None:
+    arch = Architecture(inputs=1, max_layers=4)
+    # ReLU(ReLU(x) − 1/3) − ReLU(x − 7/3): kinks at 1/3 and 7/3 only (the one at 0 is flattened)
+    network = read_network(
+        {"W1": [[1], [1]], "b1": [0, "-7/3"], "W2": [[1, 0], [0, 1]], "b2": ["-1/3", 0], "W3": [[1, -1]]},
+        arch,
+    )
+    pieces = analyse(network, Fraction(-5), Fraction(5))
+    assert pieces.kinks == (Fraction(1, 3), Fraction(7, 3))
+    assert pieces.describe() == "neither convex nor concave"
+
+
+def test_numbers_are_read_exactly_or_refused() -> None:
+    assert exact("1/3") == Fraction(1, 3)
+    assert exact(0.1) == Fraction(1, 10)
+    assert exact(" -2.5e1 ") == -25
+    for bad in (True, float("nan"), float("inf"), "1/0", "eval('1')", None, [1], 1e300):
+        with pytest.raises(NumberError):
+            exact(bad)
+
+
+def test_precheck_reads_form_only() -> None:
+    question = RELU.question("q7a")
+    assert precheck(question, dict(OR_GATE, b2=5)) == []  # wrong, but well-formed
+    assert precheck(question, {"W1": [[1, 0]], "W2": [1, 1]}) == ["W1 must be 2×2, got 1×2"]
+    assert precheck(question, None) == ["no answer given"]
+
+
+def test_cases_are_the_same_every_time() -> None:
+    fresh = load_rubric(ROOT / "rubrics" / "relu-networks.yaml").question("q7b")
+    old = RELU.question("q7b")
+    assert isinstance(fresh, NetworkQuestion) and isinstance(old, NetworkQuestion)
+    assert [c.point for c, _ in fresh.judged_cases] == [c.point for c, _ in old.judged_cases]
+    assert any(0 in c.point for c, _ in old.judged_cases)  # zeros and boundaries are visited
+    assert any(max(map(abs, c.point)) >= 10**6 for c, _ in old.judged_cases)
+
+
+BROKEN = """\
+assignment: {name: broken, title: Broken, files: [answers.yaml]}
+questions:
+  - id: a
+    title: A
+    points: 1
+    kind: network
+    inputs: 2
+    condition: "{condition}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("condition", "says"),
+    [
+        ("x1 > 0 or x3 > 0", "unknown name 'x3': inputs are x1 … x2"),
+        ("__import__('os').system('true') or x1 > 0", "only abs, min, max may be called"),
+        ("x1.real > 0", "is not allowed in a condition"),
+        ("x1 +", "cannot read the condition"),
+        ("x1 + x2", "is not a condition"),
+    ],
+)
+def test_broken_conditions_are_rubric_errors(condition: str, says: str) -> None:
+    text = BROKEN.replace("{condition}", condition)
+    with pytest.raises(RubricError) as error:
+        parse_rubric(parse_yaml(text, Path("broken.yaml")), "broken.yaml")
+    assert says in str(error.value)
+    assert "broken.yaml:" in str(error.value) and "question a" in str(error.value)
