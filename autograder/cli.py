@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from autograder.grading import Options, Report, grade
-from autograder.report.results import failure_results, gradescope_results, write_results
+from autograder.report.results import failure_results, gradescope_results, write_figures, write_results
 from autograder.report.table import print_report
 from autograder.rubric import Course, RubricError, json_schema, open_course
 from autograder.sandbox import hide_from_others
@@ -55,6 +55,11 @@ def _print_grading_errors(report: Report, console: Console) -> None:
     for result in report.grading_errors:
         console.print(f"[bold red]grading error in {result.question.id}:[/]")
         console.print(result.error, markup=False, highlight=False)
+
+
+def _say_figures(paths: list[Path], console: Console) -> None:
+    if paths:
+        console.print(f"pictures: {', '.join(str(p) for p in paths)}", highlight=False, soft_wrap=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,6 +131,7 @@ def grade_command(assignment: str, submission: Path, out: Path, device: str | No
     print_report(report, console, heading=f"{course.rubric.assignment.title} — {submission}")
     _print_grading_errors(report, console)
     console.print(f"results: {out}")
+    _say_figures(write_figures(out.parent / "figures", report.results), console)
 
 
 @main.command()
@@ -142,6 +148,7 @@ def check(assignment: str, directory: Path, device: str | None) -> None:
     console = Console()
     print_report(report, console, heading=f"{course.rubric.assignment.title}: check of {directory}")
     _print_grading_errors(report, console)
+    _say_figures(write_figures(Path("autograder-figures"), report.results), console)
     bad = [r for r in report.results if r.status != "ok"]
     if report.notes or bad:
         console.print(f"[yellow]{len(bad)} question(s) need attention before you submit.[/]")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from autograder.checks import KINDS
-from autograder.checks.base import CodeAnswer
+from autograder.checks.base import CodeAnswer, Figure
 from autograder.rubric import Rubric
 from autograder.sandbox import (
     Limits,
@@ -70,6 +70,7 @@ class QuestionResult:
     device: str | None = None
     code_status: str | None = None
     seconds: float = 0.0
+    figures: tuple[Figure, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -173,20 +174,25 @@ def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
     started = time.monotonic()
     answer = session.answer(question)
 
-    def result(score: float, status: Status, messages: tuple[str, ...]) -> QuestionResult:
+    def result(
+        score: float, status: Status, messages: tuple[str, ...], figures: tuple[Figure, ...] = ()
+    ) -> QuestionResult:
         return QuestionResult(
             question, score, status, messages,
             detail=answer.detail, output=answer.output, device=answer.device,
-            code_status=answer.code_status, seconds=time.monotonic() - started,
+            code_status=answer.code_status, seconds=time.monotonic() - started, figures=figures,
         )
 
     if answer.problem:
         return result(0.0, "problem", (answer.problem,))
     if session.options.mode == "check":
         problems = kind.precheck(question, answer.value)
-        return result(0.0, "problem" if problems else "ok", tuple(problems) or ("Answer found and readable.",))
+        figures = kind.draw(question, answer.value) if kind.draw and not problems else ()
+        return result(
+            0.0, "problem" if problems else "ok", tuple(problems) or ("Answer found and readable.",), figures
+        )
     verdict = kind.grade(question, answer.value)
-    return result(round(verdict.credit * question.points, 4), "graded", verdict.messages)
+    return result(round(verdict.credit * question.points, 4), "graded", verdict.messages, verdict.figures)
 
 
 def _grading_error(question: QuestionBase, error: BaseException) -> QuestionResult:

@@ -237,3 +237,53 @@ def test_broken_conditions_are_rubric_errors(condition: str, says: str) -> None:
         parse_rubric(parse_yaml(text, Path("broken.yaml")), "broken.yaml")
     assert says in str(error.value)
     assert "broken.yaml:" in str(error.value) and "question a" in str(error.value)
+
+
+def test_two_input_networks_come_with_pictures() -> None:
+    question = RELU.question("q7b")
+    assert isinstance(question, NetworkQuestion)
+    verdict = grade(question, dict(XOR_ABS, b2="1/2"))
+    picture = verdict.messages[-1]
+    assert "What your network decides, against the condition" in picture
+    assert "X" in picture and "+" in picture  # wrong region and right region both drawn
+    assert verdict.figures and verdict.figures[0].png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert grade(question, XOR_ABS).figures  # a right answer is pictured too, without a text grid
+    assert "What your network decides" not in " ".join(grade(question, XOR_ABS).messages)
+
+
+def test_pictures_reach_gradescope_as_escaped_html(open_dir: Path) -> None:
+    import base64
+    import json
+
+    from autograder.grading import Options
+    from autograder.grading import grade as grade_submission
+    from autograder.report.results import gradescope_results, write_figures
+
+    folder = open_dir / "sub"
+    folder.mkdir()
+    (folder / "answers.yaml").write_text('q7a: {W1: [[1, 0], [0, 1]], W2: [[1, 1]], b2: "</pre><script>"}\n')
+    report = grade_submission(RELU, folder, Options())
+    test = next(t for t in gradescope_results(report)["tests"] if t["name"].startswith("Q7(a)"))
+    assert test["output_format"] == "text"  # an unreadable answer: no picture, plain text
+    (folder / "answers.yaml").write_text("q7a: {W1: [[1, 0], [0, 1]], W2: [[1, 1]], b2: 1}\n")
+    report = grade_submission(RELU, folder, Options())
+    results = gradescope_results(report)
+    test = next(t for t in results["tests"] if t["name"].startswith("Q7(a)"))
+    assert test["output_format"] == "html" and test["output"].startswith("<pre>")
+    png = base64.b64decode(test["output"].split("base64,")[1].split('"')[0])
+    assert png.startswith(b"\x89PNG")
+    json.dumps(results)
+    written = write_figures(open_dir / "figures", report.results)
+    assert [p.name for p in written] == ["q7a.png"]  # the other answers are missing: nothing to draw
+
+
+def test_html_output_escapes_every_text() -> None:
+    from autograder.checks.base import Figure
+    from autograder.grading import QuestionResult
+    from autograder.report.results import figures_html
+
+    result = QuestionResult(RELU.question("q7a"), 0.0, "graded", ("<script>x</script>",),
+                            figures=(Figure(b"\x89PNG", 'a "quoted" <caption>'),))
+    page = figures_html("printed </pre><b>bold</b>", result)
+    assert "<script>" not in page and "<b>" not in page and "</pre><b>" not in page
+    assert "&lt;b&gt;" in page and "&quot;quoted&quot; &lt;caption&gt;" in page

@@ -10,11 +10,20 @@ from autograder.spec import QuestionBase
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A picture that goes with the feedback: PNG bytes and a one-line caption."""
+
+    png: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     """A kind's judgement of one answer: a fraction of the points and what to tell the student."""
 
     credit: float
     messages: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.credit <= 1.0:
@@ -35,7 +44,8 @@ class Kind:
     """A question kind: its rubric model and its two judgements.
 
     ``grade`` decides credit. ``precheck`` only says whether the answer is well-formed, for the
-    student's local check, and must never reveal whether it is right.
+    student's local check, and must never reveal whether it is right; ``draw`` (optional) pictures
+    the answer for that check, again without the target.
     """
 
     name: str
@@ -43,6 +53,7 @@ class Kind:
     grade: Callable[[Any, Any], Verdict]
     precheck: Callable[[Any, Any], list[str]]
     reads_source: bool = False
+    draw: Callable[[Any, Any], tuple[Figure, ...]] | None = None
 
 
 def split_parts(names: Sequence[str | None], answer: Any) -> tuple[list[Any], str]:

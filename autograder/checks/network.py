@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Kind, Verdict
+from autograder.checks.base import Figure, Kind, Verdict
 from autograder.networks.architecture import Activation, Architecture, Network, NetworkError, read_network
 from autograder.networks.cases import (
     CASE_GROUPS,
@@ -41,6 +41,7 @@ from autograder.networks.forward import evaluate
 from autograder.networks.numbers import show, show_point
 from autograder.networks.piecewise import analyse
 from autograder.networks.predicate import Boundary, Predicate, PredicateError
+from autograder.networks.regions import extent_for, png_picture, text_picture
 from autograder.spec import QuestionBase, StrictModel
 
 Output = Literal["sign", "binary"]
@@ -199,16 +200,45 @@ def _judge_condition(network: Network, question: NetworkQuestion) -> Verdict:
         if not _correct(value, truth, question.output):
             failures.append(_Failure(case, value, truth))
     total = len(judged)
+    figures = _figures(network, question, [f.case.point for f in failures])
     if not failures:
-        return Verdict(1.0, (f"Correct on all {total} inputs tried.",))
+        return Verdict(1.0, (f"Correct on all {total} inputs tried.",), figures)
     simplest = min(failures, key=_Failure.simplicity)
     wrong = f"Wrong on {len(failures)} of {total} inputs; for example, {_explain(simplest, question)}"
+    if question.inputs == 2:
+        extent = extent_for([simplest.case.point])
+        wrong += "\nWhat your network decides, against the condition:\n" + text_picture(
+            network, question.predicate, question.output, extent
+        )
     for tier in sorted(question.tiers, key=lambda t: -t.credit):
         if all(not all(passes_filter(f.case.point, name, boundaries) for name in tier.only) for f in failures):
             subset = " and ".join(_FILTER_WORDS[name] for name in tier.only)
             lead = tier.feedback or f"Correct on {subset}, which earns part of the points."
-            return Verdict(tier.credit, (lead, wrong))
-    return Verdict(0.0, (wrong,))
+            return Verdict(tier.credit, (lead, wrong), figures)
+    return Verdict(0.0, (wrong,), figures)
+
+
+def _figures(network: Network, question: NetworkQuestion, wrong: list[tuple[Fraction, ...]]) -> tuple[Figure, ...]:
+    """For two inputs: the decision regions against the condition, wrong inputs marked."""
+    if question.inputs != 2 or question.condition is None:
+        return ()
+    extent = extent_for(sorted(wrong, key=lambda p: max(map(abs, p)))[:1])
+    png = png_picture(network, question.predicate, question.output, extent, wrong)
+    caption = (f"{question.id}: blue = yes and should be, grey = no and should be, red = yes but should "
+               f"not be, orange = no but should be; black = wrong inputs; x1 → and x2 ↑ in ±{extent:g}")
+    return (Figure(png, caption),)
+
+
+def draw(question: NetworkQuestion, answer: Any) -> tuple[Figure, ...]:
+    """For the local check: what a two-input network decides, without the target."""
+    if question.inputs != 2 or question.condition is None or claims_impossible(answer):
+        return ()
+    try:
+        network = read_network(answer, question.architecture)
+    except NetworkError:
+        return ()
+    png = png_picture(network, None, question.output, 2.0, [])
+    return (Figure(png, f"{question.id}: where your network says yes (blue), x1 → and x2 ↑ in ±2"),)
 
 
 def _shape_words(kinks: tuple[Fraction, ...]) -> str:
@@ -279,4 +309,4 @@ def precheck(question: NetworkQuestion, answer: Any) -> list[str]:
     return []
 
 
-KIND = Kind(name="network", model=NetworkQuestion, grade=grade, precheck=precheck)
+KIND = Kind(name="network", model=NetworkQuestion, grade=grade, precheck=precheck, draw=draw)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import os
 import tempfile
@@ -31,10 +33,36 @@ def gradescope_test(index: int, result: QuestionResult) -> dict[str, Any]:
         "tags": list(question.tags) + (["grading-error"] if result.error else []),
         "visibility": question.visibility,
     }
+    if result.figures:
+        entry["output"] = figures_html(entry["output"], result)
+        entry["output_format"] = "html"
     if result.error:
         # Not shown to students; kept for the instructor with the submission's results.
         entry["extra_data"] = {"grading_error": result.error}
     return entry
+
+
+def figures_html(text: str, result: QuestionResult) -> str:
+    """The text (escaped, so nothing in it becomes markup) followed by the question's pictures."""
+    parts = [f"<pre>{html.escape(text)}</pre>"]
+    for figure in result.figures:
+        data = base64.b64encode(figure.png).decode("ascii")
+        caption = html.escape(figure.caption)
+        parts.append(f'<figure><img alt="{caption}" src="data:image/png;base64,{data}">'
+                     f"<figcaption>{caption}</figcaption></figure>")
+    return "\n".join(parts)
+
+
+def write_figures(folder: Path, results: tuple[QuestionResult, ...]) -> list[Path]:
+    """Each question's pictures as QUESTION.png (QUESTION-2.png, ...) in ``folder``."""
+    written = []
+    for result in results:
+        for index, figure in enumerate(result.figures, 1):
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / (result.question.id + (f"-{index}" if index > 1 else "") + ".png")
+            path.write_bytes(figure.png)
+            written.append(path)
+    return written
 
 
 def summary_text(report: Report) -> str:
