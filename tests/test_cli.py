@@ -6,10 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from tests.conftest import ASSIGNMENT, make_submission
+from tests.conftest import ASSIGNMENT, PROJECT, make_submission
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -103,3 +104,13 @@ def test_schema_is_json_schema(tmp_path: Path) -> None:
     assert code == 0
     schema = json.loads(output)
     assert schema["title"] == "Autograder rubric" and "assignment" in schema["properties"]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (PROJECT / "rubrics").glob("*.yaml")))
+def test_every_bundled_assignment_validates(name: str) -> None:
+    from autograder.rubric import open_course
+    from autograder.validate import validate
+
+    result = validate(open_course(name, [PROJECT]))
+    assert result.ok, result.problems
+    assert result.reference is not None and result.reference.score >= result.reference.max_score > 0

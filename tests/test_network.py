@@ -184,6 +184,13 @@ def test_kinks_are_found_exactly_in_deeper_networks() -> None:
     assert pieces.describe() == "neither convex nor concave"
 
 
+def test_arrays_from_a_python_answer_are_read_like_lists() -> None:
+    import numpy as np
+
+    answer = {"W1": np.array([[1.0, 0.0], [0.0, 1.0]]), "W2": np.array([[1.0, 1.0]], dtype=np.float32), "b2": 0.0}
+    assert judge(RELU, "q7a", answer)[0] == 2
+
+
 def test_numbers_are_read_exactly_or_refused() -> None:
     assert exact("1/3") == Fraction(1, 3)
     assert exact(0.1) == Fraction(1, 10)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
+import numpy as np
+
 from autograder.networks.numbers import NumberError, exact
 
 Activation = Literal["relu", "threshold", "sigmoid", "tanh", "identity"]
@@ -150,7 +152,9 @@ def read_network(raw: Any, architecture: Architecture) -> Network:
     """Check the student's mapping (W1, b1, W2, ...) and build the network, or say what is wrong."""
     if not isinstance(raw, dict):
         raise NetworkError("write the network as a mapping: W1: [[...], ...], b1: [...], W2: ...")
-    given = {parameter_key(key): value for key, value in raw.items()}
+    # Arrays returned by a .py answer (decoded from the sandbox) are read like YAML lists.
+    given = {parameter_key(key): value.tolist() if isinstance(value, np.ndarray) else value
+             for key, value in raw.items()}
     weight_keys = sorted((k for k in given if re.fullmatch(r"w\d+", k)), key=lambda k: int(k[1:]))
     count = len(weight_keys)
     if count == 0:
