@@ -56,6 +56,13 @@ class Kind:
     draw: Callable[[Any, Any], tuple[Figure, ...]] | None = None
 
 
+def as_sentence(text: str) -> str:
+    """Capitalised, ending with a full stop; a leading name such as b1 or W2 stays as written."""
+    if text[:1].islower() and not text[1:2].isdigit():
+        text = text[:1].upper() + text[1:]
+    return text if text.endswith(("?", ".", "!")) else text + "."
+
+
 def split_parts(names: Sequence[str | None], answer: Any) -> tuple[list[Any], str]:
     """One raw answer per part (``names``; a single None for a one-answer question).
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Kind, Verdict
+from autograder.checks.base import Kind, Verdict, as_sentence
 from autograder.spec import QuestionBase
 
 Setting = Literal["k", "s", "p", "d"]
@@ -94,7 +94,7 @@ def grade(question: ConvQuestion, answer: Any) -> Verdict:
     """Right when the constraints hold, the formula gives the output size, and Conv2d agrees."""
     settings, problem = _read(answer)
     if problem:
-        return Verdict(0.0, (problem[:1].upper() + problem[1:] + ".",))
+        return Verdict(0.0, (as_sentence(problem),))
     broken = [f"{n} must be {v} here, got {settings[n]}" for n, v in question.fixed.items() if settings[n] != v]
     if broken:
         return Verdict(0.0, ("The question fixes this setting: " + "; ".join(broken) + ".",))

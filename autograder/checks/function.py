@@ -288,7 +288,8 @@ def precheck(question: FunctionQuestion, answer: Any) -> list[str]:
     """The function ran on every call without raising and does not branch where that is
     forbidden; whether it is right is not said."""
     results, code = _results(answer)
-    problems = [_branches(question, code)] if _branches(question, code) else []
+    branches = _branches(question, code)
+    problems = [branches] if branches else []
     problems += [
         f"call {index + 1}: {result['error']}"
         for index, result in enumerate(results)

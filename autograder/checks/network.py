@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Figure, Kind, Verdict
+from autograder.checks.base import Figure, Kind, Verdict, as_sentence
 from autograder.networks.architecture import Activation, Architecture, Network, NetworkError, read_network
 from autograder.networks.cases import (
     CASE_GROUPS,
@@ -40,11 +40,10 @@ from autograder.networks.cases import (
 from autograder.networks.forward import evaluate
 from autograder.networks.numbers import show, show_point
 from autograder.networks.piecewise import analyse
-from autograder.networks.predicate import Boundary, Predicate, PredicateError
+from autograder.networks.predicate import Boundary, Output, Predicate, PredicateError
 from autograder.networks.regions import extent_for, png_picture, text_picture
 from autograder.spec import QuestionBase, StrictModel
 
-Output = Literal["sign", "binary"]
 ShapeName = Literal["linear", "convex", "concave", "neither"]
 
 _GROUP_WORDS: dict[CaseGroup, str] = {
@@ -267,13 +266,6 @@ def _judge_shape(network: Network, question: NetworkQuestion) -> Verdict:
                          f"{_shape_words(pieces.kinks)}.",))
 
 
-def _sentence(text: str) -> str:
-    """Capitalised and ending with a full stop, keeping names such as b1 as written."""
-    if not re.match(r"[WwBb]\d", text):
-        text = text[:1].upper() + text[1:]
-    return text if text.endswith(("?", ".")) else text + "."
-
-
 def claims_impossible(answer: Any) -> bool:
     """Whether the answer says no such network exists ('impossible', 'not possible', ...)."""
     return isinstance(answer, str) and bool(_IMPOSSIBLE.match(answer))
@@ -290,7 +282,7 @@ def grade(question: NetworkQuestion, answer: Any) -> Verdict:
     try:
         network = read_network(answer, question.architecture)
     except NetworkError as error:
-        return Verdict(0.0, (_sentence(str(error)),))
+        return Verdict(0.0, (as_sentence(str(error)),))
     if question.condition is not None:
         return _judge_condition(network, question)
     return _judge_shape(network, question)

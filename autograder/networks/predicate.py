@@ -13,8 +13,11 @@ import ast
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Literal
 
+# How a network's output answers the condition: sign, f(x) > 0 exactly when it holds; binary,
+# f(x) = 1 when it holds and 0 when not.
+Output = Literal["sign", "binary"]
 MAX_LENGTH = 500
 MAX_NODES = 300
 

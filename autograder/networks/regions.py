@@ -7,16 +7,12 @@ and a character picture for feedback read in a terminal or as plain text.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Literal
-
 import numpy as np
 
 from autograder.networks.architecture import Network
 from autograder.networks.forward import evaluate_many
-from autograder.networks.predicate import Predicate
+from autograder.networks.predicate import Output, Predicate
 from autograder.report.png import encode_png
-
-Output = Literal["sign", "binary"]
 
 # both yes, both no, network yes only (false positive), target yes only (missed)
 _COLOURS = np.array([[90, 150, 220], [245, 245, 245], [220, 60, 50], [245, 170, 40]], dtype=np.uint8)
