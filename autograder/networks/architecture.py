@@ -13,7 +13,9 @@ from autograder.networks.numbers import NumberError, exact
 
 Activation = Literal["relu", "threshold", "sigmoid", "tanh", "identity"]
 EXACT_ACTIVATIONS = frozenset({"relu", "threshold", "identity"})
-MAX_PARAMETERS = 10_000
+# Exact arithmetic costs grow with size; hand-made networks have tens of parameters.
+MAX_PARAMETERS = 1_000
+MAX_LAYERS = 8
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
@@ -165,6 +167,8 @@ def read_network(raw: Any, architecture: Architecture) -> Network:
     if unknown:
         raise NetworkError(f"unexpected entry '{unknown[0]}': use W1, b1, W2, b2, ...")
     _check_layer_count(count, architecture)
+    if count > MAX_LAYERS:
+        raise NetworkError(f"at most {MAX_LAYERS} layers; this calls for a small network")
     layers: list[Layer] = []
     cols: int = architecture.inputs
     for index in range(1, count + 1):
@@ -181,6 +185,6 @@ def read_network(raw: Any, architecture: Architecture) -> Network:
         bias = _read_bias(given.get(f"b{index}"), f"b{index}", len(weights), architecture.biases)
         layers.append(Layer(weights, bias))
         cols = len(weights)
-    if sum(len(l.weights) * (len(l.weights[0]) + 1) for l in layers) > MAX_PARAMETERS:
-        raise NetworkError(f"more than {MAX_PARAMETERS} parameters; this calls for a small network")
+        if sum(rows * (inputs + 1) for rows, inputs in (layer.shape for layer in layers)) > MAX_PARAMETERS:
+            raise NetworkError(f"more than {MAX_PARAMETERS} parameters; this calls for a small network")
     return Network(tuple(layers), architecture)
