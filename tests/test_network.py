@@ -308,3 +308,15 @@ def test_html_output_escapes_every_text() -> None:
     page = figures_html("printed </pre><b>bold</b>", result)
     assert "<script>" not in page and "<b>" not in page and "</pre><b>" not in page
     assert "&lt;b&gt;" in page and "&quot;quoted&quot; &lt;caption&gt;" in page
+
+
+def test_bonus_questions_add_to_the_score_not_the_maximum() -> None:
+    from autograder.grading import Options
+    from autograder.grading import grade as grade_submission
+    from autograder.report.results import gradescope_results
+
+    report = grade_submission(RELU, ROOT / "reference" / "relu-networks", Options())
+    assert (report.score, report.max_score) == (9, 6)
+    tests = {t["name"]: t for t in gradescope_results(report)["tests"]}
+    bonus = next(t for name, t in tests.items() if name.startswith("Q5(c)"))
+    assert bonus["name"].endswith("(bonus)") and (bonus["score"], bonus["max_score"]) == (1, 0)

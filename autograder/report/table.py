@@ -48,7 +48,7 @@ def print_report(report: Report, console: Console, heading: str | None = None) -
             row = [
                 question.number or str(index + 1),
                 escape(question.title),
-                f"{points(result.score)}/{points(question.points)}",
+                f"{points(result.score)}/{points(question.points)}" + (" bonus" if question.bonus else ""),
                 f"[{style}]{status}[/]",
             ]
         else:
@@ -58,8 +58,10 @@ def print_report(report: Report, console: Console, heading: str | None = None) -
     console.print(table)
     if report.mode == "grade":
         devices = ", ".join(report.devices) or "no code ran"
+        bonus = sum(r.score for r in report.results if r.question.bonus)
+        with_bonus = f"(with {points(bonus)} bonus) " if bonus else ""
         console.print(
-            f"Total: [bold]{points(report.score)} / {points(report.max_score)}[/] "
+            f"Total: [bold]{points(report.score)} / {points(report.max_score)}[/] {with_bonus}"
             f"in {report.seconds:.1f} s (device: {devices})"
         )
     for note in report.notes:
