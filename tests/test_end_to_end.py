@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 
-from tests.conftest import ASSIGNMENT, TEST_TIME_LIMIT, make_submission, requires_root, run_gradescope
+from tests.conftest import ASSIGNMENT, PROJECT, TEST_TIME_LIMIT, make_submission, requires_root, run_gradescope
 
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
 TITLE = "Warm-up: ReLU networks, backprop sparsity and conv arithmetic"
@@ -260,3 +260,49 @@ def test_template_scores_zero(course: Path, tmp_path: Path) -> None:
     assert results["tests"][-1]["output"].startswith(
         "Your code raised NotImplementedError in last_layer_params: build the layer"
     )
+
+
+def _gradescope_source(open_dir: Path, assignment: str) -> Path:
+    """/autograder/source holding one bundled assignment, readable like Gradescope's."""
+    import os
+    import shutil
+
+    source = open_dir / "source"
+    shutil.copytree(PROJECT / "reference" / assignment, source / "reference" / assignment)
+    (source / "rubrics").mkdir(parents=True)
+    shutil.copy(PROJECT / "rubrics" / f"{assignment}.yaml", source / "rubrics")
+    for directory, _, files in os.walk(source):
+        os.chmod(directory, 0o755)
+        for name in files:
+            os.chmod(os.path.join(directory, name), 0o644)
+    return source
+
+
+def test_constructions_graded_as_gradescope_runs_them(open_dir: Path) -> None:
+    """Seed 003: the flipped threshold earns 10/20, a sign-flipped tanh mapping 5/5; seed 001's
+    two-input networks come back with their pictures in escaped HTML."""
+    source = _gradescope_source(open_dir, "perceptron-weights")
+    submission = open_dir / "submission"
+    submission.mkdir()
+    (submission / "answers.yaml").write_text(
+        "p1:\n  W1: [[1, -1, 0, 0, 0], [0, 1, -1, 0, 0], [0, 0, 1, -1, 0], [0, 0, 0, 1, -1]]\n"
+        "  W2: [1, 1, 1, 1]\n  b2: -4\n"
+    )
+    (submission / "equivalent.py").write_text(
+        "print('<b>not markup</b>')\n"
+        "def sigmoid_to_tanh(W1, b1, W2, b2):\n"
+        "    return -W1 / 2, -b1 / 2, -W2 / 2, b2 + W2.sum(dim=1) / 2\n"
+    )
+    for path in (submission, *submission.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    results = graded(source, submission, open_dir)
+    assert [t["score"] for t in results["tests"]] == [10, 5]
+    assert "for x = (0, 0, 0, 0, 0) your network outputs 1; expected 0" in results["tests"][0]["output"]
+
+    source = _gradescope_source(open_dir / "second", "relu-networks")
+    reference = PROJECT / "reference" / "relu-networks"
+    results = graded(source, reference, open_dir / "second")
+    pictured = [t for t in results["tests"] if t["output_format"] == "html"]
+    assert [t["name"][:6] for t in pictured] == ["Q7(a):", "Q7(b):", "Q7(c):"]
+    assert all("data:image/png;base64," in t["output"] for t in pictured)
+    assert results["score"] == 9
