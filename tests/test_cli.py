@@ -114,3 +114,20 @@ def test_every_bundled_assignment_validates(name: str) -> None:
     result = validate(open_course(name, [PROJECT]))
     assert result.ok, result.problems
     assert result.reference is not None and result.reference.score >= result.reference.max_score > 0
+
+
+def test_grade_and_check_write_network_pictures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    submission = tmp_path / "mine"
+    submission.mkdir()
+    (submission / "answers.yaml").write_text("q7a: {W1: [[1, 0], [0, 1]], W2: [[1, 1]], b2: 1}\nq7b: nonsense\n")
+    code, output = invoke("check", "relu-networks", str(submission))
+    assert code == 1  # q7b cannot be read, and most answers are missing
+    assert (tmp_path / "autograder-figures" / "q7a.png").read_bytes().startswith(b"\x89PNG")
+    assert not (tmp_path / "autograder-figures" / "q7b.png").exists()
+    assert "pictures: autograder-figures/q7a.png" in output
+    code, output = invoke("grade", "relu-networks", str(submission), "--out", str(tmp_path / "out" / "results.json"))
+    assert code == 0
+    assert (tmp_path / "out" / "figures" / "q7a.png").read_bytes().startswith(b"\x89PNG")
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["score"] == 0  # b2 = 1 says yes at (0, 0)

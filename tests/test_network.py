@@ -320,3 +320,13 @@ def test_bonus_questions_add_to_the_score_not_the_maximum() -> None:
     tests = {t["name"]: t for t in gradescope_results(report)["tests"]}
     bonus = next(t for name, t in tests.items() if name.startswith("Q5(c)"))
     assert bonus["name"].endswith("(bonus)") and (bonus["score"], bonus["max_score"]) == (1, 0)
+
+
+def test_sigmoid_networks_are_judged_in_floats() -> None:
+    question = NetworkQuestion.model_validate({
+        "id": "s", "title": "S", "points": 1, "kind": "network", "inputs": 2, "layers": 2, "widths": [1],
+        "activation": "sigmoid", "condition": "x1 + x2 > 0",
+    })
+    assert grade(question, {"W1": [[1, 1]], "W2": [[1]], "b2": "-1/2"}).credit == 1.0
+    verdict = grade(question, {"W1": [[1, 1]], "W2": [[1]], "b2": "-0.4"})
+    assert verdict.credit == 0.0 and "expected ≤ 0" in verdict.messages[0]
