@@ -139,8 +139,9 @@ class NetworkQuestion(QuestionBase):
     @cached_property
     def judged_cases(self) -> list[tuple[Case, bool]]:
         """Each input with the condition's truth there (drawn on first use, then kept)."""
-        groups = tuple(g for g in self.cases if g != "switching") if self.cases else (REAL_GROUPS if self.inputs > 1 else
-                                                      tuple(g for g in REAL_GROUPS if g != "orderings"))
+        # "switching" cases depend on the student's weights: they are added when grading.
+        chosen = self.cases or [g for g in REAL_GROUPS if g != "orderings" or self.inputs > 1]
+        groups = tuple(g for g in chosen if g != "switching")
         seed = zlib.crc32(f"network/{self.id}".encode())
         cases = draw_cases(self.inputs, groups, self.predicate.boundaries(), seed)
         return [(case, self.predicate.holds(case.point)) for case in cases]
