@@ -58,11 +58,7 @@ class _Module:
         for node in self.tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.definitions[node.name] = node
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        self.definitions[target.id] = node.value
-            elif isinstance(node, ast.Assign):
+            elif isinstance(node, ast.Assign):  # f = lambda ...: searching the assignment covers it
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.definitions[target.id] = node

@@ -200,13 +200,13 @@ def _judge_condition(network: Network, question: NetworkQuestion) -> Verdict:
         if not _correct(value, truth, question.output):
             failures.append(_Failure(case, value, truth))
     total = len(judged)
-    figures = _figures(network, question, [f.case.point for f in failures])
-    if not failures:
+    simplest = min(failures, key=_Failure.simplicity) if failures else None
+    extent = extent_for([simplest.case.point] if simplest else [])
+    figures = _figures(network, question, [f.case.point for f in failures], extent)
+    if simplest is None:
         return Verdict(1.0, (f"Correct on all {total} inputs tried.",), figures)
-    simplest = min(failures, key=_Failure.simplicity)
     wrong = f"Wrong on {len(failures)} of {total} inputs; for example, {_explain(simplest, question)}"
     if question.inputs == 2:
-        extent = extent_for([simplest.case.point])
         wrong += "\nWhat your network decides, against the condition:\n" + text_picture(
             network, question.predicate, question.output, extent
         )
@@ -218,11 +218,12 @@ def _judge_condition(network: Network, question: NetworkQuestion) -> Verdict:
     return Verdict(0.0, (wrong,), figures)
 
 
-def _figures(network: Network, question: NetworkQuestion, wrong: list[tuple[Fraction, ...]]) -> tuple[Figure, ...]:
+def _figures(
+    network: Network, question: NetworkQuestion, wrong: list[tuple[Fraction, ...]], extent: float
+) -> tuple[Figure, ...]:
     """For two inputs: the decision regions against the condition, wrong inputs marked."""
     if question.inputs != 2 or question.condition is None:
         return ()
-    extent = extent_for(sorted(wrong, key=lambda p: max(map(abs, p)))[:1])
     png = png_picture(network, question.predicate, question.output, extent, wrong)
     caption = (f"{question.id}: blue = yes and should be, grey = no and should be, red = yes but should "
                f"not be, orange = no but should be; black = wrong inputs; x1 → and x2 ↑ in ±{extent:g}")
