@@ -94,7 +94,7 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
         course = open_course(assignment, [source])
         if os.geteuid() == 0:
             hide_from_others([source / "rubrics", source / "reference", results.parent])
-        report = grade(course.rubric, submission, Options(device=device))
+        report = grade(course.rubric, submission, Options(device=device, reference=course.reference_dir))
         data = gradescope_results(report)
         print_report(report, console)
         _print_grading_errors(report, console)
@@ -125,7 +125,7 @@ def grade_command(assignment: str, submission: Path, out: Path, device: str | No
     """Grade SUBMISSION locally: results.json plus a summary table."""
     course = _open(assignment)
     _protect(course)
-    report = grade(course.rubric, submission, Options(device=device))
+    report = grade(course.rubric, submission, Options(device=device, reference=course.reference_dir))
     write_results(out, gradescope_results(report))
     console = Console()
     print_report(report, console, heading=f"{course.rubric.assignment.title} — {submission}")

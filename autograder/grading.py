@@ -42,6 +42,7 @@ class Options:
 
     mode: Mode = "grade"
     device: str | None = None
+    reference: Path | None = None  # the reference folder, where module questions' oracles live
 
 
 @dataclass(frozen=True)
@@ -145,19 +146,25 @@ class _Session:
             return Answer(value=answers.data.get(source.name))
         limits = Limits(
             time_s=question.time_limit or assignment.time_limit,
-            memory_bytes=int(assignment.memory_mb * 2**20),
+            memory_bytes=int((question.memory_mb or assignment.memory_mb) * 2**20),
         )
-        run = self.get_sandbox().run(
-            Task(file=source.file, name=source.name, call=source.call, calls=question.sandbox_calls()),
-            self.submission.base,
-            limits,
-            seed=question_seed(assignment.name, question.id),
-            device=resolve_device(assignment.device, self.options.device),
+        task = Task(
+            file=source.file, name=source.name, call=source.call, calls=question.sandbox_calls(),
+            script=question.sandbox_script(),
         )
+        device = resolve_device(assignment.device, self.options.device)
+        seed = question_seed(assignment.name, question.id)
+        run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device=device)
+        kind = KINDS[question.kind]
+        notes: tuple[str, ...] = ()
+        if run.status == "ok" and run.device == "cuda" and kind.needs_cpu and kind.needs_cpu(question, run.value):
+            run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device="cpu")
+            notes = ("Your code creates tensors on the CPU while its inputs are on the GPU (e.g. "
+                     "torch.zeros(n) without device=x.device), so it was run on the CPU instead.",)
         if run.status == "ok":
             value = run.value
-            if KINDS[question.kind].reads_source:
-                value = CodeAnswer(value, self.submission.base)
+            if kind.reads_source:
+                value = CodeAnswer(value, self.submission.base, self.options.reference, notes)
             return Answer(value=value, output=run.output, device=run.device, code_status="ok")
         problem = run.message if run.status == "missing" else f"Your code {run.message}."
         return Answer(

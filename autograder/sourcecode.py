@@ -108,3 +108,36 @@ def branching(folder: Path, file: str, name: str) -> list[Finding]:
             if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
                 pending.append((filename, inner.id))
     return sorted(set(findings), key=lambda f: (f.file, f.line))
+
+
+_AUTOGRAD_NAMES = frozenset({
+    "autograd", "functorch", "requires_grad", "requires_grad_", "enable_grad", "set_grad_enabled",
+    "_execution_engine", "run_backward", "grad_fn",
+})
+
+
+def autograd_uses(folder: Path, file: str) -> list[Finding]:
+    """Every place in ``file`` that reaches for torch's autograd (``torch.autograd``,
+    ``torch.func``, ``requires_grad``, ``enable_grad``, ...), for questions whose gradients must
+    be computed by hand. The sandbox also disables autograd's entry points at run time."""
+    try:
+        tree = _Module(folder, file).tree
+    except (FileNotFoundError, OSError, SyntaxError, ValueError):
+        return []
+    findings = []
+    for node in ast.walk(tree):
+        name = None
+        if isinstance(node, ast.Attribute):
+            name = node.attr
+            if name == "func" and isinstance(node.value, ast.Name) and node.value.id == "torch":
+                name = "torch.func"
+        elif isinstance(node, ast.Name):
+            name = node.id
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            modules += [alias.name for alias in node.names]
+            hit = [m for m in modules if {"autograd", "functorch", "func"} & set(m.split("."))]
+            name = f"import of {hit[0]}" if hit else None
+        if name and (name in _AUTOGRAD_NAMES or name == "torch.func" or name.startswith("import of")):
+            findings.append(Finding(file, getattr(node, "lineno", 0), f"uses {name}"))
+    return sorted(set(findings), key=lambda f: (f.file, f.line))

@@ -69,6 +69,9 @@ class QuestionBase(StrictModel):
     time_limit: PositiveNumber | None = Field(
         default=None, description="Seconds for this question's sandboxed code (overrides default)."
     )
+    memory_mb: PositiveNumber | None = Field(
+        default=None, description="Memory this question's code may allocate (overrides the default)."
+    )
     source: Source | None = None
     bonus: bool = Field(
         default=False, description="Extra credit: its points add to the score, not to the maximum."
@@ -82,6 +85,11 @@ class QuestionBase(StrictModel):
     def sandbox_calls(self) -> list[list[Any]] | None:
         """Argument lists (wire format) to call the student's function with, for kinds that
         call it several times; None to read the attribute (or call it once with ``call``)."""
+        return None
+
+    def sandbox_script(self) -> dict[str, Any] | None:
+        """Statements and inputs for the sandbox to run in the student's module (module
+        questions); None for kinds that read or call one attribute."""
         return None
 
     def runs_code(self, answers_file: str) -> bool:

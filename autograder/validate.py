@@ -81,7 +81,7 @@ def validate(course: Course, device: str | None = None) -> Validation:
     """Lint the rubric, then grade the reference and the template."""
     problems = lint(course)
     reference = template = None
-    options = Options(device=device)
+    options = Options(device=device, reference=course.reference_dir)
     if course.reference_dir.is_dir():
         reference = grade(course.rubric, course.reference_dir, options)
         problems += _reference_problems(reference)

@@ -32,11 +32,15 @@ class Verdict:
 
 @dataclass(frozen=True)
 class CodeAnswer:
-    """What a kind that reads source gets: the sandbox's plain-data reply and the submission
-    folder, whose files it may parse as text (never import or run)."""
+    """What a kind that reads source gets: the sandbox's plain-data reply, the submission
+    folder, whose files it may parse as text (never import or run), the reference folder (where
+    a question's trusted oracle lives; None when grading without one, as in a student's check),
+    and notes on how the code was run (e.g. moved to the CPU)."""
 
     value: Any
     folder: Path
+    reference: Path | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,9 @@ class Kind:
 
     ``grade`` decides credit. ``precheck`` only says whether the answer is well-formed, for the
     student's local check, and must never reveal whether it is right; ``draw`` (optional) pictures
-    the answer for that check, again without the target.
+    the answer for that check, again without the target. ``needs_cpu`` (optional) says, from a
+    reply that came back from CUDA, that the code only works on the CPU and the question allows
+    running it there.
     """
 
     name: str
@@ -54,6 +60,7 @@ class Kind:
     precheck: Callable[[Any, Any], list[str]]
     reads_source: bool = False
     draw: Callable[[Any, Any], tuple[Figure, ...]] | None = None
+    needs_cpu: Callable[[Any, Any], bool] | None = None
 
 
 def as_sentence(text: str) -> str:

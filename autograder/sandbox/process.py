@@ -54,13 +54,15 @@ class Task:
     With ``calls`` instead, the attribute is called once per argument list (arguments in the
     wire format; arrays arrive as torch tensors on the task's device) and the reply is a list
     with one ``{"value": ...}`` or ``{"error": message}`` per call, so that one bad call costs
-    only itself.
+    only itself. With ``script`` (a module question's statements and drawn inputs), the module's
+    namespace runs the rubric's statements case by case and the reply holds what they read back.
     """
 
     file: str
     name: str
     call: list[Any] | None = None
     calls: list[list[Any]] | None = None
+    script: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -253,8 +255,9 @@ class Sandbox:
         reply_read, reply_write = os.pipe()
         request = {
             "task": {
-                "op": "value" if task.calls is None else "calls",
+                "op": "script" if task.script is not None else "value" if task.calls is None else "calls",
                 "file": task.file, "name": task.name, "call": task.call, "calls": task.calls,
+                "script": task.script,
             },
             "workdir": str(workdir),
             "seed": seed,

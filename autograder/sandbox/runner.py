@@ -103,10 +103,11 @@ def _student_traceback(error: BaseException, workdir: str) -> str:
     return "".join(lines).replace(workdir + os.sep, "")[-4000:]
 
 
-def _describe_exit(error: BaseException, phase: str) -> str:
+def _describe_exit(error: BaseException, phase: str = "") -> str:
+    where = f" {phase}" if phase else ""
     if isinstance(error, SystemExit):
-        return f"called exit({error.code!r}) {phase}"
-    return f"raised {type(error).__name__} {phase}: {str(error)[:300]}"
+        return f"called exit({error.code!r}){where}"
+    return f"raised {type(error).__name__}{where}: {str(error)[:300]}"
 
 
 def _as_tensors(value: Any, device: str) -> Any:
@@ -143,6 +144,89 @@ def _call_each(function: Any, calls: list[Any], device: str, workdir: str) -> li
     return results
 
 
+def _forbid_autograd() -> None:
+    """Hand-written backward passes only: torch's autograd entry points raise instead."""
+    import torch
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("autograd is not allowed in this question: compute the gradients by hand")
+
+    torch.Tensor.backward = refuse  # type: ignore[method-assign]
+    torch.autograd.backward = refuse  # type: ignore[assignment]
+    torch.autograd.grad = refuse  # type: ignore[assignment]
+    for name in ("vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"):
+        if hasattr(torch.autograd.functional, name):
+            setattr(torch.autograd.functional, name, refuse)
+        if hasattr(getattr(torch, "func", None), name):
+            setattr(torch.func, name, refuse)
+
+
+def _statement_error(error: BaseException, text: str, workdir: str) -> list[list[Any]]:
+    return [
+        ["statement", text],
+        ["error", _describe_exit(error)],
+        ["traceback", _student_traceback(error, workdir)],
+    ]
+
+
+def _snapshot(value: Any) -> Any:
+    try:
+        return protocol.to_wire(value)
+    except BaseException as error:  # noqa: BLE001 - a hostile value may fail to encode
+        return {"$dict": [["$error", f"cannot be read back: {type(error).__name__}"]]}
+
+
+def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device: str, workdir: str) -> Any:
+    """Set up one case, run its rounds, and read back what the rubric asks for.
+
+    Reply: {"rounds": [{"reads": {name: value | {"$error": ...}}, "inputs": {...}}], "error": ...}
+    where ``error`` (the statement that raised) ends the case early.
+    """
+    import torch
+
+    namespace: dict[str, Any] = {k: v for k, v in vars(module).items() if not k.startswith("__")}
+    namespace.setdefault("torch", torch)
+    namespace.update(case["names"])
+    inputs = {k: _as_tensors(v, device) for k, v in protocol.decode(case["setup_inputs"]).items()}
+    namespace.update(inputs)
+    rounds: list[Any] = []
+
+    def finish(error: list[list[Any]] | None) -> Any:
+        entries: list[list[Any]] = [["rounds", rounds]]
+        if error is not None:
+            entries.append(["error", {"$dict": error}])
+        return {"$dict": entries}
+
+    for text in script["setup"]:
+        try:
+            exec(compile(text, "<rubric>", "exec"), namespace)  # noqa: S102 - the rubric's checked text
+        except BaseException as error:  # noqa: BLE001 - the student's code may raise anything
+            return finish(_statement_error(error, text, workdir))
+    for drawn in case["rounds"]:
+        fresh = {k: _as_tensors(v, device) for k, v in protocol.decode(drawn).items()}
+        namespace.update(fresh)
+        watched = {**inputs, **fresh}
+        for text in script["steps"]:
+            try:
+                exec(compile(text, "<rubric>", "exec"), namespace)  # noqa: S102
+            except BaseException as error:  # noqa: BLE001
+                return finish(_statement_error(error, text, workdir))
+        reads: list[list[Any]] = []
+        for name, expression in case["reads"]:
+            try:
+                value = eval(compile(expression, "<rubric>", "eval"), namespace)  # noqa: S307
+                reads.append([name, _snapshot(value)])
+            except BaseException as error:  # noqa: BLE001
+                reads.append([name, {"$dict": [["$error", _describe_exit(error)]]}])
+        after = [[name, _snapshot(tensor)] for name, tensor in watched.items()]
+        rounds.append({"$dict": [["reads", {"$dict": reads}], ["inputs", {"$dict": after}]]})
+    return finish(None)
+
+
+def _run_script(module: Any, script: dict[str, Any], device: str, workdir: str) -> list[Any]:
+    return [_run_case(module, script, case, device, workdir) for case in script["cases"]]
+
+
 def _run_task(task: dict[str, Any], workdir: str, device: str) -> dict[str, Any]:
     filename = task["file"]
     module_name = filename[:-3]
@@ -153,7 +237,12 @@ def _run_task(task: dict[str, Any], workdir: str, device: str) -> dict[str, Any]
 
     phase = f"while importing {filename}"
     try:
+        if task.get("op") == "script" and task["script"].get("no_autograd"):
+            _forbid_autograd()
         module = importlib.import_module(module_name)
+        if task.get("op") == "script":
+            phase = "while running the checks"
+            return {"status": "ok", "value": _run_script(module, task["script"], device, workdir)}
         phase = f"in {task['name']}"
         if not hasattr(module, task["name"]):
             return {"status": "missing", "message": f"{filename} defines no '{task['name']}'"}

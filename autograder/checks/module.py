@@ -1,0 +1,385 @@
+"""The ``module`` kind: a student's forward/backward code, judged against a torch autograd oracle.
+
+The rubric says how to drive the student's code, in a few Python statements (checked at load by
+:mod:`autograder.modules.script`, run only in the sandbox)::
+
+    setup: ["net = MLP(n_in, hidden, f, hidden, n_out, g)", "net.parameters['W1'] = W1", ...]
+    steps: ["net.clear_grad_and_cache()", "y_hat = net.forward(x)", "net.backward(dJdy_hat)"]
+    checks: [{name: y_hat}, {name: dJdW1, read: "net.grads['dJdW1']"}, ...]
+
+and which ``cases`` to run (sizes such as batch 1 and non-square layers, float32 or float64,
+integer-valued inputs that hit activation kinks). The grader draws every input from the
+question's seed, the sandbox runs the statements (``rounds`` times on one object, with fresh
+inputs each round, to catch stale caches and gradients that accumulate), and only the values read
+back return. The oracle (:mod:`autograder.modules.oracle`) computes the same checks with autograd
+in the grader, under each accepted ``variant`` (e.g. the ReLU derivative at 0), and every check
+must match in every case and round. Checks are all-or-nothing and weighted; feedback names the
+case and the mistake (:mod:`autograder.modules.compare`).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from autograder.checks.base import CodeAnswer, Kind, Verdict
+from autograder.modules.compare import Expected, mismatch
+from autograder.modules.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, Values, draw, shape_of
+from autograder.modules.oracle import call_oracle, load_oracle
+from autograder.modules.script import Statement, parse_expression, parse_statement
+from autograder.sandbox import protocol
+from autograder.sourcecode import autograd_uses
+from autograder.spec import PositiveNumber, QuestionBase, StrictModel
+
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_DEVICE_MIX = re.compile(r"(Expected all tensors to be on the same device|cuda.*cpu|cpu.*cuda)", re.I)
+_OUT_OF_MEMORY = re.compile(r"(can't allocate memory|out of memory|MemoryError|Cannot allocate)", re.I)
+
+
+class Oracle(StrictModel):
+    """Where the autograd oracle lives, in the assignment's reference folder."""
+
+    file: str = Field(default="oracle.py", pattern=r"^[A-Za-z0-9_.-]+\.py$")
+    name: str = Field(pattern=_NAME, description="The oracle function's name.")
+
+
+class Check(StrictModel):
+    """One value compared with the oracle's value of the same name."""
+
+    name: str = Field(pattern=_NAME, description="The oracle's key; also the default read.")
+    read: str | None = Field(default=None, description="Expression to read back, e.g. net.grads['dJdW1'].")
+    weight: PositiveNumber = 1.0
+    accumulate: bool = Field(
+        default=False, description="Expected value adds up over the rounds (gradients that accumulate)."
+    )
+
+    @property
+    def expression(self) -> str:
+        """What the sandbox evaluates."""
+        return self.read or self.name
+
+
+class Case(StrictModel):
+    """One configuration the code is run on."""
+
+    sizes: dict[str, int] = Field(default_factory=dict, description="Values of the size names.")
+    dtype: Dtype = "float32"
+    values: Values | None = Field(default=None, description="Default draw for this case's inputs.")
+    constants: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Overrides of the question's constants, e.g. {f: sigmoid}."
+    )
+    label: str | None = Field(default=None, description="How feedback names this case.")
+
+    def describe(self, index: int) -> str:
+        """'case 2 (batch 1, n_in 3, float64)'."""
+        what = self.label or ", ".join(f"{k} {v}" for k, v in {**self.sizes, **self.constants}.items())
+        return f"case {index + 1} ({what + ', ' if what else ''}{self.dtype})"
+
+
+@dataclass(frozen=True)
+class _DrawnCase:
+    setup_inputs: dict[str, np.ndarray]
+    rounds: list[dict[str, np.ndarray]]
+
+
+class ModuleQuestion(QuestionBase):
+    """Run the rubric's statements on the student's code; compare what they read with autograd."""
+
+    kind: Literal["module"]
+    oracle: Oracle
+    inputs: dict[str, InputSpec] = Field(description="Tensors the grader draws, by name.")
+    constants: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Plain values the statements and the oracle may use."
+    )
+    setup: list[str] = Field(default_factory=list, description="Run once per case, e.g. the constructor.")
+    steps: list[str] = Field(min_length=1, description="Run each round, e.g. forward then backward.")
+    checks: list[Check] = Field(min_length=1)
+    cases: list[Case] = Field(min_length=1, max_length=20)
+    rounds: int = Field(default=1, ge=1, le=5, description="Rounds of steps per case, with fresh inputs.")
+    variants: list[dict[str, str | int | float | bool]] = Field(
+        default_factory=lambda: [{}],
+        description="Oracle options, any of which is accepted, e.g. [{relu_grad_at_0: 0}, {relu_grad_at_0: 1}].",
+    )
+    batch: str = Field(default="batch", description="The size name of the batch, for diagnoses.")
+    check_dtype: bool = Field(default=True, description="Results must keep the inputs' dtype.")
+    inputs_unchanged: PositiveNumber | None = Field(
+        default=None, description="Weight of a check that no input is modified in place (unset: only reported)."
+    )
+    no_autograd: bool = Field(default=False, description="Refuse torch autograd in the student's code.")
+    device_fallback: Literal["cpu", "fail"] = Field(
+        default="cpu", description="Code that only works on the CPU: run it there (cpu) or give no credit (fail)."
+    )
+    rtol: float | None = Field(default=None, gt=0, description="Override the dtype's relative tolerance.")
+    atol: float | None = Field(default=None, gt=0, description="Override the dtype's absolute tolerance (× max |expected|).")
+
+    @field_validator("setup", "steps")
+    @classmethod
+    def _statements(cls, texts: list[str]) -> list[str]:
+        for text in texts:
+            parse_statement(text)
+        return texts
+
+    @model_validator(mode="after")
+    def _check(self) -> "ModuleQuestion":
+        if self.source is None or not str(self.source.file or "").endswith(".py"):
+            raise ValueError("needs source: {file: NAME.py}")
+        for check in self.checks:
+            parse_expression(check.expression)
+        if len({c.name for c in self.checks}) != len(self.checks):
+            raise ValueError("two checks have the same name")
+        clash = set(self.inputs) & set(self.constants)
+        if clash:
+            raise ValueError(f"{', '.join(sorted(clash))} is both an input and a constant")
+        for name in list(self.inputs) + list(self.constants):
+            if not re.match(_NAME, name):
+                raise ValueError(f"'{name}' is not a valid Python name")
+        self.drawn  # noqa: B018 - every case's inputs are drawn once, at load, to check the sizes
+        return self
+
+    @cached_property
+    def setup_names(self) -> frozenset[str]:
+        """Inputs the setup statements read: drawn once per case; the rest are drawn per round."""
+        statements: list[Statement] = [parse_statement(t) for t in self.setup]
+        return frozenset(n for s in statements for n in s.reads if n in self.inputs)
+
+    @cached_property
+    def drawn(self) -> list[_DrawnCase]:
+        """Every case's inputs, drawn from the question's seed."""
+        seed = zlib.crc32(f"module/{self.id}".encode())
+        cases = []
+        for index, case in enumerate(self.cases):
+            rng = np.random.default_rng([seed, index])
+            default = case.values or "normal"
+            try:
+                elements = sum(int(np.prod(shape_of(spec, case.sizes))) for spec in self.inputs.values())
+                if elements * (self.rounds + 1) > MAX_CASE_ELEMENTS:
+                    raise ValueError(f"its inputs hold {elements} numbers; at most {MAX_CASE_ELEMENTS} in all")
+                setup = {n: draw(s, case.sizes, case.dtype, rng, default)
+                         for n, s in self.inputs.items() if n in self.setup_names}
+                rounds = [
+                    {n: draw(s, case.sizes, case.dtype, rng, default)
+                     for n, s in self.inputs.items() if n not in self.setup_names}
+                    for _ in range(self.rounds)
+                ]
+            except ValueError as error:
+                raise ValueError(f"case {index + 1}: {error}") from None
+            cases.append(_DrawnCase(setup, rounds))
+        return cases
+
+    def sandbox_script(self) -> dict[str, Any]:
+        """The statements, and each case's names and drawn inputs in the wire format."""
+        reads = [[c.name, c.expression] for c in self.checks]
+        return {
+            "setup": self.setup,
+            "steps": self.steps,
+            "no_autograd": self.no_autograd,
+            "cases": [
+                {
+                    "names": {**case.sizes, **self.constants, **case.constants},
+                    "setup_inputs": protocol.to_wire(drawn.setup_inputs),
+                    "rounds": [protocol.to_wire(r) for r in drawn.rounds],
+                    "reads": reads,
+                }
+                for case, drawn in zip(self.cases, self.drawn, strict=True)
+            ],
+        }
+
+
+# --- judging -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Failure:
+    where: str
+    problem: str
+
+
+def _case_replies(answer: Any, question: ModuleQuestion) -> list[dict[str, Any]]:
+    value = answer.value if isinstance(answer, CodeAnswer) else answer
+    if not isinstance(value, list) or len(value) != len(question.cases):
+        return []
+    return [v if isinstance(v, dict) else {} for v in value]
+
+
+def _rounds(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    rounds = reply.get("rounds")
+    return [r if isinstance(r, dict) else {} for r in rounds] if isinstance(rounds, list) else []
+
+
+def _error_text(reply: dict[str, Any]) -> str | None:
+    error = reply.get("error")
+    if not isinstance(error, dict):
+        return None
+    statement, message = str(error.get("statement", ""))[:200], str(error.get("error", ""))[:400]
+    text = f"running `{statement}` {message}"
+    if _DEVICE_MIX.search(message):
+        text += (" — your code mixes CPU and CUDA tensors: create new tensors on the inputs' "
+                 "device (e.g. torch.zeros(n, device=x.device))")
+    elif _OUT_OF_MEMORY.search(message):
+        text += (" — it ran out of memory: at these sizes only an O(n) method fits (no n×n "
+                 "matrices such as a full Jacobian)")
+    return text
+
+
+def _read_problem(value: Any) -> str | None:
+    if isinstance(value, dict) and "$error" in value:
+        return f"could not be read: {str(value['$error'])[:300]}"
+    return None
+
+
+def _expected_rounds(
+    question: ModuleQuestion, oracle: Any, index: int, variant: dict[str, Any]
+) -> list[dict[str, np.ndarray]]:
+    case, drawn = question.cases[index], question.drawn[index]
+    return [
+        call_oracle(oracle, {
+            **case.sizes, **question.constants, **case.constants, **variant, **drawn.setup_inputs, **fresh,
+        })
+        for fresh in drawn.rounds
+    ]
+
+
+def _case_failures(
+    question: ModuleQuestion, index: int, reply: dict[str, Any], expected: list[dict[str, np.ndarray]]
+) -> dict[str, _Failure]:
+    """The first problem of each check in one case (checks without a problem are absent)."""
+    case = question.cases[index]
+    where = case.describe(index)
+    rounds = _rounds(reply)
+    failures: dict[str, _Failure] = {}
+    sums: dict[str, np.ndarray] = {}
+    for number, want in enumerate(expected):
+        label = where if len(expected) == 1 else f"{where}, call {number + 1}"
+        reads = rounds[number].get("reads", {}) if number < len(rounds) else None
+        for check in question.checks:
+            if check.name not in want:
+                raise KeyError(f"the oracle returned no '{check.name}'")
+            own = want[check.name]
+            total = sums.get(check.name, 0) + own if check.accumulate else own
+            sums[check.name] = total
+            if check.name in failures:
+                continue
+            if reads is None:
+                failures[check.name] = _Failure(label, _error_text(reply) or "gave no answer")
+                continue
+            value = reads.get(check.name) if isinstance(reads, dict) else None
+            problem = _read_problem(value) or mismatch(
+                value,
+                Expected(
+                    value=np.asarray(total),
+                    dtype=case.dtype,
+                    sizes=case.sizes,
+                    batch=case.sizes.get(question.batch),
+                    previous=expected[number - 1][check.name] if number else None,
+                    fresh=own if check.accumulate else None,
+                    rtol=question.rtol,
+                    atol=question.atol,
+                ),
+                question.check_dtype,
+            )
+            if problem:
+                failures[check.name] = _Failure(label, problem)
+    return failures
+
+
+def _changed_inputs(question: ModuleQuestion, index: int, reply: dict[str, Any]) -> list[str]:
+    drawn = question.drawn[index]
+    changed = []
+    for number, round_reply in enumerate(_rounds(reply)):
+        after = round_reply.get("inputs")
+        if not isinstance(after, dict) or number >= len(drawn.rounds):
+            continue
+        for name, before in {**drawn.setup_inputs, **drawn.rounds[number]}.items():
+            now = after.get(name)
+            if isinstance(now, np.ndarray) and now.shape == before.shape and not np.array_equal(
+                now.astype(np.float64), before.astype(np.float64), equal_nan=True
+            ):
+                changed.append(name)
+    return sorted(set(changed))
+
+
+def grade(question: ModuleQuestion, answer: Any) -> Verdict:
+    """Weighted share of checks right in every case and round, with a diagnosis for the rest."""
+    notes = list(answer.notes) if isinstance(answer, CodeAnswer) else []
+    if question.no_autograd and isinstance(answer, CodeAnswer):
+        uses = autograd_uses(answer.folder, str(question.answer_source("").file))
+        if uses:
+            shown = "; ".join(str(u) for u in uses[:3])
+            return Verdict(0.0, (*notes, f"Compute the gradients by hand; autograd is not allowed here: {shown}."))
+    replies = _case_replies(answer, question)
+    if not replies:
+        return Verdict(0.0, (*notes, "Your code gave no usable answer."))
+    if not isinstance(answer, CodeAnswer) or answer.reference is None:
+        raise RuntimeError("module questions are graded against the reference folder's oracle")
+    oracle = load_oracle(answer.reference, question.oracle.file, question.oracle.name)
+    failures: dict[str, _Failure] = {}
+    changed: set[str] = set()
+    for index, reply in enumerate(replies):
+        best: dict[str, _Failure] | None = None
+        for variant in question.variants:
+            found = _case_failures(question, index, reply, _expected_rounds(question, oracle, index, variant))
+            if best is None or len(found) < len(best):
+                best = found
+        assert best is not None
+        for name, failure in best.items():
+            failures.setdefault(name, failure)
+        changed.update(_changed_inputs(question, index, reply))
+    weights = {c.name: c.weight for c in question.checks}
+    if question.inputs_unchanged is not None:
+        weights["inputs unchanged"] = question.inputs_unchanged
+    messages = notes + [f"In {f.where}, {name} {f.problem}." for name, f in failures.items()]
+    if len(failures) == len(question.checks) or any(_error_text(r) for r in replies):
+        # Leaving the inputs alone earns nothing from code that computes nothing or crashes.
+        failures["inputs unchanged"] = _Failure("", "")
+    if changed:
+        messages.append(
+            f"Your code changed its input{'s' if len(changed) > 1 else ''} {', '.join(changed)} in place "
+            "(e.g. with +=, relu_() or [...] =); work on a copy or out of place."
+        )
+        failures["inputs unchanged"] = _Failure("", "")
+    earned = sum(w for name, w in weights.items() if name not in failures)
+    if not failures:
+        runs = len(question.cases) * question.rounds
+        messages.append(f"All {len(weights)} checks right in {runs} run{'s' if runs > 1 else ''}: "
+                        f"{', '.join(weights)}.")
+    return Verdict(earned / sum(weights.values()), tuple(messages))
+
+
+def precheck(question: ModuleQuestion, answer: Any) -> list[str]:
+    """Every statement ran and every value could be read back; whether values are right is not said."""
+    replies = _case_replies(answer, question)
+    if not replies:
+        return ["your code gave no usable answer"]
+    problems = []
+    for index, reply in enumerate(replies):
+        where = question.cases[index].describe(index)
+        error = _error_text(reply)
+        if error:
+            problems.append(f"{where}: {error}")
+            continue
+        for round_reply in _rounds(reply):
+            reads = round_reply.get("reads", {})
+            for name, value in (reads.items() if isinstance(reads, dict) else []):
+                problem = _read_problem(value)
+                if problem:
+                    problems.append(f"{where}: {name} {problem}")
+    return list(dict.fromkeys(problems))
+
+
+def needs_cpu(question: ModuleQuestion, answer: Any) -> bool:
+    """The code failed on CUDA by mixing in CPU tensors, and the rubric lets it run on the CPU."""
+    if question.device_fallback != "cpu":
+        return False
+    return any(_DEVICE_MIX.search(_error_text(r) or "") for r in _case_replies(answer, question))
+
+
+KIND = Kind(
+    name="module", model=ModuleQuestion, grade=grade, precheck=precheck, reads_source=True,
+    needs_cpu=needs_cpu,
+)

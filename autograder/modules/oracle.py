@@ -1,0 +1,89 @@
+"""The instructor's oracle: a torch autograd computation in ``reference/ASSIGNMENT/``.
+
+It is trusted code (it ships with the rubric, never with a submission), so it runs in the
+grader's own process, in float64, on the grader's own copies of the inputs. It is an ordinary
+function whose parameters are named after the question's inputs, sizes, constants and variant
+options (it takes only those it names) and which returns a mapping from check names to tensors or
+numbers, e.g.::
+
+    def mlp(x, W1, b1, W2, b2, dJdy_hat, f_function, g_function):
+        ...
+        y_hat.backward(dJdy_hat)
+        return {"y_hat": y_hat, "dJdW1": W1.grad, ...}
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import zlib
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+
+class OracleError(RuntimeError):
+    """The oracle cannot be loaded or did not answer; a fault of the rubric, not the student."""
+
+
+def load_oracle(folder: Path, file: str, name: str) -> Callable[..., Any]:
+    """Import ``file`` from the reference folder (without touching ``sys.modules``) and return
+    its function ``name``."""
+    path = folder / file
+    if not path.is_file():
+        raise OracleError(f"the oracle file {path} does not exist")
+    module_name = f"autograder_oracle_{zlib.crc32(str(path.resolve()).encode()):08x}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise OracleError(f"{path} cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # noqa: BLE001 - reported as a rubric fault with its cause
+        raise OracleError(f"importing {path} raised {type(error).__name__}: {error}") from error
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise OracleError(f"{path} defines no function '{name}'")
+    return function
+
+
+def _as_tensor(value: Any) -> Any:
+    import torch
+
+    if isinstance(value, np.ndarray):
+        tensor = torch.from_numpy(value.copy())
+        return tensor.double() if tensor.is_floating_point() else tensor
+    return value
+
+
+def _as_array(value: Any) -> np.ndarray:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().double().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def call_oracle(function: Callable[..., Any], available: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Call the oracle with the values its parameters name; float arrays arrive as float64
+    tensors. The answer comes back as float64 numpy arrays."""
+    parameters = inspect.signature(function).parameters
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    missing = [
+        name for name, p in parameters.items()
+        if name not in available and p.default is inspect.Parameter.empty
+        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    ]
+    if missing:
+        raise OracleError(f"the oracle needs {', '.join(missing)}, which the question does not define")
+    arguments = {
+        name: _as_tensor(value) for name, value in available.items() if takes_all or name in parameters
+    }
+    try:
+        answer = function(**arguments)
+    except Exception as error:  # noqa: BLE001 - reported as a rubric fault with its cause
+        raise OracleError(f"the oracle raised {type(error).__name__}: {error}") from error
+    if not isinstance(answer, Mapping):
+        raise OracleError(f"the oracle returned {type(answer).__name__}, not a mapping of results")
+    return {str(key): _as_array(value) for key, value in answer.items()}
