@@ -233,20 +233,29 @@ def _read_problem(value: Any) -> str | None:
     return None
 
 
-def _expected_rounds(
-    question: ModuleQuestion, oracle: Any, index: int, variant: dict[str, Any]
-) -> list[dict[str, np.ndarray]]:
+@dataclass(frozen=True)
+class _Round:
+    """The oracle's answer for one round, and its answers had one input been the previous round's."""
+
+    values: dict[str, np.ndarray]
+    stale: dict[str, dict[str, np.ndarray]]
+
+
+def _expected_rounds(question: ModuleQuestion, oracle: Any, index: int, variant: dict[str, Any]) -> list[_Round]:
     case, drawn = question.cases[index], question.drawn[index]
-    return [
-        call_oracle(oracle, {
-            **case.sizes, **question.constants, **case.constants, **variant, **drawn.setup_inputs, **fresh,
-        })
-        for fresh in drawn.rounds
-    ]
+    fixed = {**case.sizes, **question.constants, **case.constants, **variant, **drawn.setup_inputs}
+    rounds = []
+    for number, fresh in enumerate(drawn.rounds):
+        stale = {
+            name: call_oracle(oracle, {**fixed, **fresh, name: drawn.rounds[number - 1][name]})
+            for name in (fresh if number else ())
+        }
+        rounds.append(_Round(call_oracle(oracle, {**fixed, **fresh}), stale))
+    return rounds
 
 
 def _case_failures(
-    question: ModuleQuestion, index: int, reply: dict[str, Any], expected: list[dict[str, np.ndarray]]
+    question: ModuleQuestion, index: int, reply: dict[str, Any], expected: list[_Round]
 ) -> dict[str, _Failure]:
     """The first problem of each check in one case (checks without a problem are absent)."""
     case = question.cases[index]
@@ -254,7 +263,8 @@ def _case_failures(
     rounds = _rounds(reply)
     failures: dict[str, _Failure] = {}
     sums: dict[str, np.ndarray] = {}
-    for number, want in enumerate(expected):
+    for number, expected_round in enumerate(expected):
+        want = expected_round.values
         label = where if len(expected) == 1 else f"{where}, call {number + 1}"
         reads = rounds[number].get("reads", {}) if number < len(rounds) else None
         for check in question.checks:
@@ -276,13 +286,17 @@ def _case_failures(
                     dtype=case.dtype,
                     sizes=case.sizes,
                     batch=case.sizes.get(question.batch),
-                    previous=expected[number - 1][check.name] if number else None,
+                    previous=expected[number - 1].values[check.name] if number else None,
                     fresh=own if check.accumulate else None,
+                    stale={name: alt[check.name] for name, alt in expected_round.stale.items()},
                     rtol=question.rtol,
                     atol=question.atol,
                 ),
                 question.check_dtype,
             )
+            if problem and number and "previous call" not in problem:
+                problem += (" It was right on the first call, so something from the previous call "
+                            "leaks into this one (a stale cache?)")
             if problem:
                 failures[check.name] = _Failure(label, problem)
     return failures
@@ -333,7 +347,7 @@ def grade(question: ModuleQuestion, answer: Any) -> Verdict:
     weights = {c.name: c.weight for c in question.checks}
     if question.inputs_unchanged is not None:
         weights["inputs unchanged"] = question.inputs_unchanged
-    messages = notes + [f"In {f.where}, {name} {f.problem}." for name, f in failures.items()]
+    messages = notes + [f"In {f.where}, {name} {f.problem.rstrip('.')}." for name, f in failures.items()]
     if len(failures) == len(question.checks) or any(_error_text(r) for r in replies):
         # Leaving the inputs alone earns nothing from code that computes nothing or crashes.
         failures["inputs unchanged"] = _Failure("", "")

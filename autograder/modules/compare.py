@@ -31,6 +31,8 @@ class Expected:
     batch: int | None = None
     previous: np.ndarray | None = None  # the previous round's own value, if there was one
     fresh: np.ndarray | None = None  # this round's own value, when ``value`` accumulates rounds
+    stale: Mapping[str, np.ndarray] = field(default_factory=dict)  # input name → value had it been
+    # left over from the previous call
     rtol: float | None = None
     atol: float | None = None
 
@@ -108,6 +110,9 @@ def _value_problem(got: np.ndarray, want: np.ndarray, expected: Expected) -> str
                     "after the gradients were cleared)")
         if _close(got, expected.previous, expected):
             return "is the value from the previous call: a stale cache or a result never refreshed"
+        for name, value in expected.stale.items():
+            if _close(got, value, expected):
+                return f"was computed with the previous call's {name}: a stale cache"
         if expected.fresh is not None and _close(got, own, expected):
             return "was overwritten: it must add up across calls until the gradients are cleared"
     if not np.any(got):

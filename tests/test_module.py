@@ -1,0 +1,193 @@
+"""The module kind on seed 002's MLP: the reference, independent implementations, planted bugs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from autograder.grading import Options, Report, grade
+from autograder.modules.compare import Expected, mismatch
+from autograder.modules.script import ScriptError, parse_expression, parse_statement
+from autograder.rubric import Rubric, load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "mlp"
+MLP = load_rubric(ROOT / "rubrics" / "mlp-backprop.yaml")
+REFERENCE = ROOT / "reference" / "mlp-backprop"
+OPTIONS = Options(reference=REFERENCE)
+
+
+def only(rubric: Rubric, *ids: str) -> Rubric:
+    """The rubric cut down to some questions, to grade a planted bug quickly."""
+    return rubric.model_copy(update={"questions": [q for q in rubric.questions if q.id in ids]})
+
+
+def submit(open_dir: Path, code: str) -> Path:
+    folder = open_dir / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / "mlp.py").write_text(code)
+    return folder
+
+
+def scores(report: Report) -> dict[str, float]:
+    return {r.question.id: r.score for r in report.results}
+
+
+def feedback(report: Report) -> str:
+    return " ".join(m for r in report.results for m in r.messages)
+
+
+# --- statements, comparison ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "import os", "net = MLP(1).__class__", "x = [a for a in b]", "net._secret = 1",
+    "y = lambda: 1", "x = 1; y = 2", "net.forward(x) if x else None", "del net",
+    "__builtins__['open']('f')",
+])
+def test_statements_outside_the_subset_are_refused(text: str) -> None:
+    with pytest.raises(ScriptError):
+        parse_statement(text)
+
+
+def test_statements_say_what_they_read_and_bind() -> None:
+    statement = parse_statement("J, dJdy_hat = mse_loss(y, y_hat)")
+    assert statement.binds == {"J", "dJdy_hat"}
+    assert statement.reads == {"mse_loss", "y", "y_hat"}
+    assert parse_statement("net.parameters['W1'] = W1").reads == {"net", "W1"}
+    assert parse_expression("net.grads['dJdW1']").reads == {"net"}
+
+
+def _expect(value: np.ndarray, **extra: object) -> Expected:
+    return Expected(value=value, dtype="float32", sizes={"batch": 4, "n_out": 3}, batch=4, **extra)
+
+
+def test_comparison_names_the_usual_mistakes() -> None:
+    rng = np.random.default_rng(0)
+    want = rng.standard_normal((3, 5))
+    rows = rng.standard_normal((4, 3))
+    square = rng.standard_normal((3, 3))
+    assert mismatch(want.astype(np.float32), _expect(want)) is None
+    assert "transposed" in mismatch(want.T.astype(np.float32), _expect(want))
+    assert "transposed" in mismatch(square.T.astype(np.float32), _expect(square))
+    assert "sum it over the batch" in mismatch(rows.astype(np.float32), _expect(rows.sum(0)))
+    assert "4× too small, the size batch" in mismatch((want / 4).astype(np.float32), _expect(want))
+    assert "12× too large, the size batch·n_out" in mismatch((want * 12).astype(np.float32), _expect(want))
+    assert "wrong sign" in mismatch((-want).astype(np.float32), _expect(want))
+    assert "all zeros" in mismatch(np.zeros((3, 5), np.float32), _expect(want))
+    previous = rng.standard_normal((3, 5))
+    assert "previous call" in mismatch(previous.astype(np.float32), _expect(want, previous=previous))
+    assert "not replaced" in mismatch((previous + want).astype(np.float32), _expect(want, previous=previous))
+    assert "dtype float64" in mismatch(want, _expect(want))
+    assert "NaN" in mismatch(np.full((3, 5), np.nan), _expect(want))
+    assert "not a tensor" in mismatch(None, _expect(want))
+    wrong = want.copy()
+    wrong[1, 2] += 1
+    assert "at index (1, 2)" in mismatch(wrong.astype(np.float32), _expect(want))
+
+
+def test_tolerance_scales_with_the_expected_values() -> None:
+    tiny = np.full(1000, 1e-6)
+    assert mismatch(np.zeros(1000, np.float32), _expect(tiny)) is not None
+    assert mismatch((tiny * (1 + 1e-6)).astype(np.float32), _expect(tiny)) is None
+
+
+def test_rubric_problems_are_caught_at_load() -> None:
+    question = MLP.question("mse-loss").model_dump(exclude_none=True)
+    with pytest.raises(ValidationError, match="use an assignment"):
+        type(MLP.question("mse-loss")).model_validate({**question, "steps": ["import os"]})
+    with pytest.raises(ValidationError, match="private name"):
+        type(MLP.question("mse-loss")).model_validate({**question, "steps": ["J = y._data"]})
+    with pytest.raises(ValidationError, match="size 'n_out' is not set"):
+        type(MLP.question("mse-loss")).model_validate({**question, "cases": [{"sizes": {"batch": 2}}]})
+
+
+# --- grading real code ---------------------------------------------------------------------------
+
+
+def test_reference_and_independent_implementations_score_full(open_dir: Path) -> None:
+    for name in ("einsum_mlp.py", "loops_numpy_mlp.py"):
+        folder = submit(open_dir, (FIXTURES / name).read_text())
+        report = grade(MLP, folder, OPTIONS)
+        assert report.score == 35, (name, feedback(report))
+    loud = next(r for r in report.results if r.question.id == "mlp-backward")
+    assert "backward example" in loud.output  # the prints were captured, not mistaken for a reply
+
+
+def test_the_course_skeleton_scores_zero_without_crashing(open_dir: Path) -> None:
+    report = grade(MLP, ROOT / "student_template" / "mlp-backprop", OPTIONS)
+    assert report.score == 0
+    assert {r.status for r in report.results} == {"graded"}
+    assert "is None, not a tensor" in feedback(report)
+
+
+EINSUM = (FIXTURES / "einsum_mlp.py").read_text()
+
+# (what is planted, the replacement, the questions it touches, points lost, words in the feedback)
+PLANTED = [
+    ("transposed dJdW1", ('"bi,bj->ij", ds1, self.x', '"bi,bj->ji", ds1, self.x'),
+     "mlp-backward", 4, "dJdW1 is transposed"),
+    ("bias gradient not summed", ('self.grads["dJdb2"] = ds2.sum(0)', 'self.grads["dJdb2"] = ds2'),
+     "mlp-backward", 4, "one row per example"),
+    ("mean instead of sum", ('self.grads["dJdb1"] = ds1.sum(0)', 'self.grads["dJdb1"] = ds1.mean(0)'),
+     "mlp-backward", 4, "too small, the size batch"),
+    ("wrong sign", ('self.grads["dJdW2"] = torch', 'self.grads["dJdW2"] = -torch'),
+     "mlp-backward", 4, "dJdW2 has the wrong sign"),
+    ("stale cache", ("self.x = x", "self.x = getattr(self, 'x', x)"),
+     "mlp-backward", 4, "right on the first call"),
+    ("stale input", ("        p = self.parameters\n        self.x = x", "        p = self.parameters\n        x = self.x = getattr(self, 'x', x)"),
+     "mlp-backward", 16, "computed with the previous call's x"),
+    ("forgot the bias gradient", ('self.grads["dJdb1"] = ds1.sum(0)', 'pass'),
+     "mlp-backward", 4, "dJdb1 is all zeros"),
+    ("dJdy_hat modified in place", ("ds2 = dJdy_hat * self.g.grad(self.s2, self.out)",
+                                    "ds2 = dJdy_hat.mul_(self.g.grad(self.s2, self.out))"),
+     "mlp-backward", 4, "changed its input dJdy_hat in place"),
+    ("mse divides by the batch only", ("n = y.shape[0] * y.shape[1]\n    diff = y_hat - y\n    return (diff * diff).sum() / n, 2 * diff / n",
+                                       "n = y.shape[0] * y.shape[1]\n    diff = y_hat - y\n    return (diff * diff).sum() / n, 2 * diff / y.shape[0]"),
+     "mse-loss", 5 / 3, "too large, the size n_out"),
+    ("bce gradient sign", ("(-y / y_hat + (1 - y) / (1 - y_hat)) / n", "(y / y_hat - (1 - y) / (1 - y_hat)) / n"),
+     "bce-loss", 5 / 3, "dJdy_hat has the wrong sign"),
+    ("forward without the bias", ('self.s2 = torch.einsum("ij,bj->bi", p["W2"], self.a1) + p["b2"]',
+                                  'self.s2 = torch.einsum("ij,bj->bi", p["W2"], self.a1)'),
+     "mlp-forward", 5, "y_hat is wrong at index"),
+]
+
+
+@pytest.mark.parametrize("what, change, question, lost, words", PLANTED, ids=[p[0] for p in PLANTED])
+def test_each_planted_bug_loses_exactly_its_checks(
+    open_dir: Path, what: str, change: tuple[str, str], question: str, lost: float, words: str
+) -> None:
+    assert change[0] in EINSUM, what
+    folder = submit(open_dir, EINSUM.replace(change[0], change[1]))
+    report = grade(only(MLP, question), folder, OPTIONS)
+    points = MLP.question(question).points
+    assert report.score == pytest.approx(points - lost, abs=1e-3), feedback(report)
+    assert words in feedback(report)
+
+
+def test_autograd_in_place_of_a_hand_written_backward_is_refused(open_dir: Path) -> None:
+    rubric = MLP.model_copy(update={"questions": [
+        MLP.question("mlp-backward").model_copy(update={"no_autograd": True})
+    ]})
+    cheat = EINSUM.replace(
+        "        ds2 = dJdy_hat * self.g.grad(self.s2, self.out)",
+        "        import torch as t\n        w = self.parameters['W2'].clone().requires_grad_()\n"
+        "        ds2 = dJdy_hat * self.g.grad(self.s2, self.out)",
+    )
+    report = grade(rubric, submit(open_dir, cheat), OPTIONS)
+    assert report.score == 0 and "autograd is not allowed" in feedback(report)
+    assert grade(rubric, submit(open_dir, EINSUM), OPTIONS).score == 20
+
+
+def test_a_student_check_runs_the_code_without_the_oracle(open_dir: Path) -> None:
+    broken = EINSUM.replace("self.grads[\"dJdb2\"] = ds2.sum(0)", "self.grads[\"dJdb2\"] = ds2.sum(0) + undefined")
+    report = grade(MLP, submit(open_dir, broken), Options(mode="check"))
+    statuses = {r.question.id: (r.status, " ".join(r.messages)) for r in report.results}
+    assert statuses["mlp-forward"][0] == "ok"
+    assert statuses["mlp-backward"][0] == "problem"
+    assert "NameError" in statuses["mlp-backward"][1]
+    assert shutil.which("python3")  # the check needed no reference folder
