@@ -140,7 +140,7 @@ PLANTED = [
     ("stale cache", ("self.x = x", "self.x = getattr(self, 'x', x)"),
      "mlp-backward", 4, "right on the first call"),
     ("stale input", ("        p = self.parameters\n        self.x = x", "        p = self.parameters\n        x = self.x = getattr(self, 'x', x)"),
-     "mlp-backward", 16, "computed with the previous call's x"),
+     "mlp-backward", 20, "computed with the previous call's x"),
     ("forgot the bias gradient", ('self.grads["dJdb1"] = ds1.sum(0)', 'pass'),
      "mlp-backward", 4, "dJdb1 is all zeros"),
     ("dJdy_hat modified in place", ("ds2 = dJdy_hat * self.g.grad(self.s2, self.out)",
