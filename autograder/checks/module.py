@@ -174,10 +174,15 @@ class ModuleQuestion(QuestionBase):
 
     def sandbox_script(self) -> dict[str, Any]:
         """The statements, and each case's names and drawn inputs in the wire format."""
-        reads = [[c.name, c.expression] for c in self.checks]
+        reads = [
+            {"name": c.name, "text": c.expression, "reads": sorted(parse_expression(c.expression).reads)}
+            for c in self.checks
+        ]
+        steps = [parse_statement(text) for text in self.steps]
         return {
             "setup": self.setup,
-            "steps": self.steps,
+            "setup_binds": sorted({n for t in self.setup for n in parse_statement(t).binds}),
+            "steps": [{"text": s.text, "binds": sorted(s.binds), "reads": sorted(s.reads)} for s in steps],
             "no_autograd": self.no_autograd,
             "cases": [
                 {
@@ -212,7 +217,13 @@ def _rounds(reply: dict[str, Any]) -> list[dict[str, Any]]:
     return [r if isinstance(r, dict) else {} for r in rounds] if isinstance(rounds, list) else []
 
 
+def _reads(round_reply: dict[str, Any]) -> dict[str, Any]:
+    reads = round_reply.get("reads")
+    return reads if isinstance(reads, dict) else {}
+
+
 def _error_text(reply: dict[str, Any]) -> str | None:
+    """What a failed statement (a case's setup, or a step a read depends on) said, with hints."""
     error = reply.get("error")
     if not isinstance(error, dict):
         return None
@@ -229,7 +240,10 @@ def _error_text(reply: dict[str, Any]) -> str | None:
 
 def _read_problem(value: Any) -> str | None:
     if isinstance(value, dict) and "$error" in value:
-        return f"could not be read: {str(value['$error'])[:300]}"
+        cause = value["$error"]
+        if isinstance(cause, dict):
+            return f"has no value: {_error_text({'error': cause})}"
+        return f"could not be read: {str(cause)[:300]}"
     return None
 
 
@@ -266,7 +280,7 @@ def _case_failures(
     for number, expected_round in enumerate(expected):
         want = expected_round.values
         label = where if len(expected) == 1 else f"{where}, call {number + 1}"
-        reads = rounds[number].get("reads", {}) if number < len(rounds) else None
+        reads = _reads(rounds[number]) if number < len(rounds) else None
         for check in question.checks:
             if check.name not in want:
                 raise KeyError(f"the oracle returned no '{check.name}'")
@@ -278,7 +292,7 @@ def _case_failures(
             if reads is None:
                 failures[check.name] = _Failure(label, _error_text(reply) or "gave no answer")
                 continue
-            value = reads.get(check.name) if isinstance(reads, dict) else None
+            value = reads.get(check.name)
             problem = _read_problem(value) or mismatch(
                 value,
                 Expected(
@@ -378,8 +392,7 @@ def precheck(question: ModuleQuestion, answer: Any) -> list[str]:
             problems.append(f"{where}: {error}")
             continue
         for round_reply in _rounds(reply):
-            reads = round_reply.get("reads", {})
-            for name, value in (reads.items() if isinstance(reads, dict) else []):
+            for name, value in _reads(round_reply).items():
                 problem = _read_problem(value)
                 if problem:
                     problems.append(f"{where}: {name} {problem}")
@@ -390,7 +403,14 @@ def needs_cpu(question: ModuleQuestion, answer: Any) -> bool:
     """The code failed on CUDA by mixing in CPU tensors, and the rubric lets it run on the CPU."""
     if question.device_fallback != "cpu":
         return False
-    return any(_DEVICE_MIX.search(_error_text(r) or "") for r in _case_replies(answer, question))
+    texts = [_error_text(r) or "" for r in _case_replies(answer, question)]
+    texts += [
+        _read_problem(value) or ""
+        for reply in _case_replies(answer, question)
+        for round_reply in _rounds(reply)
+        for value in _reads(round_reply).values()
+    ]
+    return any(_DEVICE_MIX.search(text) for text in texts)
 
 
 KIND = Kind(

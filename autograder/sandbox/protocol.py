@@ -120,7 +120,8 @@ def _reject_constant(name: str) -> Any:
 
 class _Decoder:
     def __init__(self) -> None:
-        self.items = 0
+        self.items = 0  # values, each counted once
+        self.elements = 0  # numbers inside arrays
 
     def value(self, data: Any, depth: int) -> Any:
         self.items += 1
@@ -164,8 +165,8 @@ class _Decoder:
         if len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
             raise WireError("malformed array shape")
         count = math.prod(shape)
-        self.items += count
-        if self.items > 64 * MAX_ITEMS:
+        self.elements += count
+        if self.elements > 64 * MAX_ITEMS:
             raise WireError("the arrays are too large")
         try:
             raw = base64.b64decode(data.encode("ascii"), validate=True)

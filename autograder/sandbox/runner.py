@@ -179,8 +179,10 @@ def _snapshot(value: Any) -> Any:
 def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device: str, workdir: str) -> Any:
     """Set up one case, run its rounds, and read back what the rubric asks for.
 
-    Reply: {"rounds": [{"reads": {name: value | {"$error": ...}}, "inputs": {...}}], "error": ...}
-    where ``error`` (the statement that raised) ends the case early.
+    Reply: {"rounds": [{"reads": {name: value | {"$error": ...}}, "inputs": {...}}], "error": ...}.
+    A failing setup statement (``error``) ends the case. A failing step does not: what it binds,
+    and the objects it worked on, are marked failed, and every read that needs them reports that
+    statement's error, so one broken method costs only the checks that depend on it.
     """
     import torch
 
@@ -202,22 +204,30 @@ def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device:
             exec(compile(text, "<rubric>", "exec"), namespace)  # noqa: S102 - the rubric's checked text
         except BaseException as error:  # noqa: BLE001 - the student's code may raise anything
             return finish(_statement_error(error, text, workdir))
+    bound = {name for step in script["steps"] for name in step["binds"]} | set(script["setup_binds"])
     for drawn in case["rounds"]:
         fresh = {k: _as_tensors(v, device) for k, v in protocol.decode(drawn).items()}
         namespace.update(fresh)
         watched = {**inputs, **fresh}
-        for text in script["steps"]:
+        failed: dict[str, list[list[Any]]] = {}
+        for step in script["steps"]:
             try:
-                exec(compile(text, "<rubric>", "exec"), namespace)  # noqa: S102
+                exec(compile(step["text"], "<rubric>", "exec"), namespace)  # noqa: S102
             except BaseException as error:  # noqa: BLE001
-                return finish(_statement_error(error, text, workdir))
+                entries = _statement_error(error, step["text"], workdir)
+                for name in set(step["binds"]) | (set(step["reads"]) & bound):
+                    failed.setdefault(name, entries)
         reads: list[list[Any]] = []
-        for name, expression in case["reads"]:
+        for read in case["reads"]:
+            cause = next((failed[n] for n in read["reads"] if n in failed), None)
+            if cause is not None:
+                reads.append([read["name"], {"$dict": [["$error", {"$dict": cause}]]}])
+                continue
             try:
-                value = eval(compile(expression, "<rubric>", "eval"), namespace)  # noqa: S307
-                reads.append([name, _snapshot(value)])
+                value = eval(compile(read["text"], "<rubric>", "eval"), namespace)  # noqa: S307
+                reads.append([read["name"], _snapshot(value)])
             except BaseException as error:  # noqa: BLE001
-                reads.append([name, {"$dict": [["$error", _describe_exit(error)]]}])
+                reads.append([read["name"], {"$dict": [["$error", _describe_exit(error)]]}])
         after = [[name, _snapshot(tensor)] for name, tensor in watched.items()]
         rounds.append({"$dict": [["reads", {"$dict": reads}], ["inputs", {"$dict": after}]]})
     return finish(None)
