@@ -191,3 +191,117 @@ def test_a_student_check_runs_the_code_without_the_oracle(open_dir: Path) -> Non
     assert statuses["mlp-backward"][0] == "problem"
     assert "NameError" in statuses["mlp-backward"][1]
     assert shutil.which("python3")  # the check needed no reference folder
+
+
+# --- the other seed programming questions ----------------------------------------------------------
+
+
+def _seed_submission(open_dir: Path, assignment: str, file: str, code: str) -> Path:
+    folder = open_dir / "submission"
+    shutil.copytree(ROOT / "reference" / assignment, folder, dirs_exist_ok=True)
+    (folder / file).write_text(code)
+    return folder
+
+
+def _grade_seed(open_dir: Path, assignment: str, question: str, file: str, code: str) -> Report:
+    rubric = only(load_rubric(ROOT / "rubrics" / f"{assignment}.yaml"), question)
+    folder = _seed_submission(open_dir, assignment, file, code)
+    return grade(rubric, folder, Options(reference=ROOT / "reference" / assignment))
+
+
+def test_a_full_jacobian_fails_the_linear_time_check_without_harm(open_dir: Path) -> None:
+    jacobian_softmax = """
+import torch
+
+def sigmoid_vjp(x, grad_y):
+    s = torch.sigmoid(x)
+    return grad_y * s * (1 - s)
+
+def softmax_vjp(x, grad_y):
+    s = torch.softmax(x, dim=0)
+    return (torch.diag(s) - torch.outer(s, s)).T @ grad_y
+"""
+    report = _grade_seed(open_dir, "derivatives-convnets", "q1m-code", "vjp.py", jacobian_softmax)
+    (result,) = report.results
+    assert result.score == pytest.approx(2 * 2 / 3, abs=1e-3)  # sigmoid and inputs-unchanged hold
+    text = feedback(report)
+    assert "n = 1,000,000" in text and "softmax has no value" in text and "O(n)" in text
+    assert "sigmoid" not in text.split("softmax has no value")[0]
+
+
+def test_linear_time_products_in_another_form_score_full(open_dir: Path) -> None:
+    other = """
+import numpy as np
+import torch
+
+def sigmoid_vjp(x, grad_y):
+    s = 1 / (1 + torch.exp(-x))
+    return grad_y * (s - s * s)
+
+def softmax_vjp(x, grad_y):
+    e = torch.exp(x - x.max())
+    s = e / e.sum()
+    return s * grad_y - s * (s * grad_y).sum()
+"""
+    report = _grade_seed(open_dir, "derivatives-convnets", "q1m-code", "vjp.py", other)
+    assert report.score == 2, feedback(report)
+
+
+def test_autograd_for_the_products_is_refused(open_dir: Path) -> None:
+    cheat = """
+import torch
+
+def _vjp(f, x, grad_y):
+    x = x.detach().requires_grad_()
+    f(x).backward(grad_y)
+    return x.grad
+
+def sigmoid_vjp(x, grad_y):
+    return _vjp(torch.sigmoid, x, grad_y)
+
+def softmax_vjp(x, grad_y):
+    return _vjp(lambda t: torch.softmax(t, 0), x, grad_y)
+"""
+    report = _grade_seed(open_dir, "derivatives-convnets", "q1m-code", "vjp.py", cheat)
+    assert report.score == 0 and "autograd is not allowed" in feedback(report)
+
+
+LAYERS = (ROOT / "reference" / "relu-networks" / "layers.py").read_text()
+
+
+@pytest.mark.parametrize("change, lost, words", [
+    (("self.grad_weight += grad_out.T @ self.x", "self.grad_weight = grad_out.T @ self.x"),
+     1 / 4, "grad_weight was overwritten"),
+    (("return grad_out @ self.weight", "return grad_out @ self.weight.T"), 1, "shapes cannot be multiplied"),
+    (("self.grad_bias += grad_out.sum(dim=0)", "self.grad_bias += grad_out.mean(dim=0)"),
+     1 / 4, "too small, the size batch"),
+])
+def test_linear_backward_accumulates_like_pytorch(
+    open_dir: Path, change: tuple[str, str], lost: float, words: str
+) -> None:
+    assert change[0] in LAYERS
+    report = _grade_seed(open_dir, "relu-networks", "q10b", "layers.py", LAYERS.replace(*change))
+    assert report.score == pytest.approx(1 - lost, abs=1e-3), feedback(report)
+    assert words in feedback(report)
+
+
+def test_relu_backward_accepts_either_derivative_at_zero(open_dir: Path) -> None:
+    for mask in ("grad_out * self.mask", "grad_out * (self.mask | (self.mask == 0) & False)",
+                 "grad_out * (self.x_seen >= 0)"):
+        code = LAYERS.replace("return grad_out * self.mask", f"return {mask}").replace(
+            "        self.mask = x > 0\n", "        self.mask = x > 0\n        self.x_seen = x\n")
+        report = _grade_seed(open_dir, "relu-networks", "q10c", "layers.py", code)
+        assert report.score == 1, (mask, feedback(report))
+    half = LAYERS.replace("return grad_out * self.mask", "return grad_out * torch.where(self.x_seen == 0, 0.5, self.mask.to(grad_out.dtype))").replace(
+        "        self.mask = x > 0\n", "        self.mask = x > 0\n        self.x_seen = x\n")
+    report = _grade_seed(open_dir, "relu-networks", "q10c", "layers.py", half)
+    assert report.score == 0 and "whole numbers" in feedback(report)
+
+
+def test_residual_mlp_x_bar_with_a_missing_term_is_diagnosed(open_dir: Path) -> None:
+    code = (ROOT / "reference" / "perceptron-weights" / "residual_mlp.py").read_text()
+    forgot_skip = code.replace("return y_bar + W1.T @ z_bar", "return W1.T @ z_bar")
+    report = _grade_seed(open_dir, "perceptron-weights", "p4-code", "residual_mlp.py", forgot_skip)
+    assert report.score == 0 and "x_bar is wrong" in feedback(report)
+    forgot_r = code.replace("h_bar = r + W2.T @ y_bar", "h_bar = W2.T @ y_bar")
+    assert _grade_seed(open_dir, "perceptron-weights", "p4-code", "residual_mlp.py", forgot_r).score == 0
