@@ -82,15 +82,12 @@ class QuestionBase(StrictModel):
         given = self.source or Source()
         return Source(file=given.file or answers_file, name=given.name or self.id, call=given.call)
 
-    def sandbox_calls(self) -> list[list[Any]] | None:
-        """Argument lists (wire format) to call the student's function with, for kinds that
-        call it several times; None to read the attribute (or call it once with ``call``)."""
-        return None
-
-    def sandbox_script(self) -> dict[str, Any] | None:
-        """Statements and inputs for the sandbox to run in the student's module (module
-        questions); None for kinds that read or call one attribute."""
-        return None
+    def sandbox_work(self) -> dict[str, Any]:
+        """What the sandbox should do beyond reading the attribute (or calling it once with
+        ``call``): ``{"calls": [...]}`` to call it with each argument list, ``{"script": ...}``
+        to run a module question's statements, ``{"training": ...}`` to run the training
+        harness. The keys are :class:`autograder.sandbox.Task` fields."""
+        return {}
 
     def runs_code(self, answers_file: str) -> bool:
         """Whether grading this question runs student code (in the sandbox)."""

@@ -87,9 +87,9 @@ class FunctionQuestion(QuestionBase):
         rng = np.random.default_rng(zlib.crc32(f"function/{self.id}".encode()))
         return [[_build(arg, rng, self.dtype) for arg in call.args] for call in self.calls]
 
-    def sandbox_calls(self) -> list[list[Any]]:
-        """The arguments in the wire format: tensors arrive in the sandbox as torch tensors."""
-        return [protocol.to_wire(args) for args in self.arguments]
+    def sandbox_work(self) -> dict[str, Any]:
+        """Each call's arguments in the wire format: tensors arrive in the sandbox as torch tensors."""
+        return {"calls": [protocol.to_wire(args) for args in self.arguments]}
 
 
 def _build(spec: Any, rng: np.random.Generator, dtype: str) -> Any:

@@ -172,14 +172,14 @@ class ModuleQuestion(QuestionBase):
             cases.append(_DrawnCase(setup, rounds))
         return cases
 
-    def sandbox_script(self) -> dict[str, Any]:
+    def sandbox_work(self) -> dict[str, Any]:
         """The statements, and each case's names and drawn inputs in the wire format."""
         reads = [
             {"name": c.name, "text": c.expression, "reads": sorted(parse_expression(c.expression).reads)}
             for c in self.checks
         ]
         steps = [parse_statement(text) for text in self.steps]
-        return {
+        return {"script": {
             "setup": self.setup,
             "setup_binds": sorted({n for t in self.setup for n in parse_statement(t).binds}),
             "steps": [{"text": s.text, "binds": sorted(s.binds), "reads": sorted(s.reads)} for s in steps],
@@ -193,7 +193,7 @@ class ModuleQuestion(QuestionBase):
                 }
                 for case, drawn in zip(self.cases, self.drawn, strict=True)
             ],
-        }
+        }}
 
 
 # --- judging -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from autograder.sandbox.identity import SandboxUser
 
 RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
 
-_RUNNER_FILES = ("runner.py", "protocol.py")
+_RUNNER_FILES = ("runner.py", "protocol.py", "harness.py")
 _ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES")
 _EXIT_GRACE_S = 1.0
 _PR_SET_CHILD_SUBREAPER = 36
@@ -56,6 +56,8 @@ class Task:
     with one ``{"value": ...}`` or ``{"error": message}`` per call, so that one bad call costs
     only itself. With ``script`` (a module question's statements and drawn inputs), the module's
     namespace runs the rubric's statements case by case and the reply holds what they read back.
+    With ``training``, the harness trains a model with the module's ``train_epoch`` and
+    ``evaluate`` and replies with its weights and probe counts.
     """
 
     file: str
@@ -63,6 +65,7 @@ class Task:
     call: list[Any] | None = None
     calls: list[list[Any]] | None = None
     script: dict[str, Any] | None = None
+    training: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,14 @@ class _Capture:
         room = self.limit - len(self.data)
         self.data += chunk[: max(room, 0)]
         self.dropped += max(len(chunk) - max(room, 0), 0)
+
+
+def _operation(task: Task) -> str:
+    if task.script is not None:
+        return "script"
+    if task.training is not None:
+        return "training"
+    return "value" if task.calls is None else "calls"
 
 
 def _signal_name(number: int) -> str:
@@ -255,9 +266,9 @@ class Sandbox:
         reply_read, reply_write = os.pipe()
         request = {
             "task": {
-                "op": "script" if task.script is not None else "value" if task.calls is None else "calls",
+                "op": _operation(task),
                 "file": task.file, "name": task.name, "call": task.call, "calls": task.calls,
-                "script": task.script,
+                "script": task.script, "training": task.training,
             },
             "workdir": str(workdir),
             "seed": seed,

@@ -20,6 +20,7 @@ import sys
 import traceback
 from typing import Any
 
+import harness  # the sibling copy of autograder/sandbox/harness.py
 import protocol  # the sibling copy of autograder/sandbox/protocol.py
 
 _SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -253,6 +254,13 @@ def _run_task(task: dict[str, Any], workdir: str, device: str) -> dict[str, Any]
         if task.get("op") == "script":
             phase = "while running the checks"
             return {"status": "ok", "value": _run_script(module, task["script"], device, workdir)}
+        if task.get("op") == "training":
+            phase = "while training"
+            for name in ("train_epoch", "evaluate"):
+                if not callable(getattr(module, name, None)):
+                    return {"status": "missing", "message": f"{filename} defines no function '{name}'"}
+            trained = harness.run_training(module, task["training"], device, protocol.decode)
+            return {"status": "ok", "value": protocol.to_wire(trained)}
         phase = f"in {task['name']}"
         if not hasattr(module, task["name"]):
             return {"status": "missing", "message": f"{filename} defines no '{task['name']}'"}
