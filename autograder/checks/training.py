@@ -10,8 +10,8 @@ eval mode before each, so a loop must call ``model.train()`` itself) and then
 Only weights and counts come back. The grader rebuilds the network, loads the trained weights and
 computes the loss and accuracy itself, so nothing the student's process claims is taken on
 trust; the harness's counts (optimizer steps, ``zero_grad`` calls, train mode and gradient
-tracking during each phase) explain what went wrong. Two weighted checks: the training loop
-(weights changed, a step per batch, gradients zeroed, train mode, accuracy and loss-drop
+tracking during each phase, gradients never cleared) explain what went wrong. Two weighted checks: the training loop
+(weights changed, a step per batch, gradients cleared, train mode, accuracy and loss-drop
 thresholds) and the evaluation (eval mode, no gradients tracked or left behind, weights
 untouched, and the loss and accuracy it reports are the ones the weights give).
 """
@@ -147,9 +147,10 @@ def _training_problems(question: TrainingQuestion, reply: dict[str, Any]) -> lis
                         f"after loss.backward() (optimizer.step() ran {steps} times)")
     elif steps != batches:
         problems.append(f"optimizer.step() ran {steps} times for {batches} batches: step once per batch")
-    if steps and not any(int(e.get("zeroings", 0)) for e in epochs):
-        problems.append("optimizer.zero_grad() was never called, so gradients add up across "
-                        "batches: zero them before each loss.backward()")
+    leaks = sum(int(e.get("leaks", 0)) for e in epochs)
+    if leaks:
+        problems.append(f"gradients were not cleared between batches ({leaks} backward passes added to "
+                        "old gradients): call optimizer.zero_grad() before each loss.backward()")
     if any(int(e.get("forwards", 0)) and not int(e.get("train_mode", 0)) for e in epochs):
         problems.append("train_epoch ran the model in eval mode (dropout off): call model.train() first")
     if any(_number(e.get("value")) is None for e in epochs):

@@ -3,7 +3,8 @@
 Runs inside the sandbox (copied beside the runner; standard library, numpy and torch only). It
 builds a small MLP with dropout (so that evaluating in train mode shows), wraps the optimizer and
 puts a probe layer in the model to record, for each phase, whether forward ran in train mode and
-with gradients enabled and how often ``step`` and ``zero_grad`` were called. Everything it
+with gradients enabled, how often ``step`` was called, and how often a backward pass added to
+gradients nobody had cleared. Everything it
 returns is plain data, and the grader re-checks what matters (accuracy, loss) itself from the
 returned weights: the probes only explain *why* a loop went wrong.
 """
@@ -40,24 +41,44 @@ def _build(spec: dict[str, Any], device: str) -> tuple[Any, Any]:
 
 
 class _CountingSGD:
-    """torch.optim.SGD that counts step() and zero_grad() calls."""
+    """torch.optim.SGD that counts its step() calls."""
 
     def __new__(cls, params: Any, lr: float) -> Any:
         import torch
 
         class Counting(torch.optim.SGD):
             steps = 0
-            zeroings = 0
 
             def step(self, closure: Any = None) -> Any:
                 self.steps += 1
                 return super().step(closure)
 
-            def zero_grad(self, set_to_none: bool = True) -> None:
-                self.zeroings += 1
-                super().zero_grad(set_to_none)
-
         return Counting(params, lr=lr)
+
+
+class _LeakWatch:
+    """Counts backward passes that add to a gradient left over from an earlier one.
+
+    A hook on each parameter sees the incoming gradient before it is accumulated; if ``.grad``
+    still holds non-zero values then, nothing (optimizer.zero_grad, model.zero_grad, setting
+    ``.grad = None``) cleared it since the last backward.
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.leaks = 0
+        for parameter in model.parameters():
+            parameter.register_hook(self._hook_for(parameter))
+
+    def _hook_for(self, parameter: Any) -> Any:
+        def hook(grad: Any) -> None:
+            if parameter.grad is not None and bool(parameter.grad.any()):
+                self.leaks += 1
+
+        return hook
+
+    def take(self) -> int:
+        leaks, self.leaks = self.leaks, 0
+        return leaks
 
 
 def _weights(model: Any) -> dict[str, Any]:
@@ -78,7 +99,7 @@ def _plain(value: Any, depth: int = 0) -> Any:
     return type(value).__name__
 
 
-def _phase(probe: Any, optimizer: Any, batches: int, value: Any) -> dict[str, Any]:
+def _phase(probe: Any, optimizer: Any, watch: _LeakWatch, batches: int, value: Any) -> dict[str, Any]:
     log = probe.log
     probe.log = []
     return {
@@ -87,7 +108,7 @@ def _phase(probe: Any, optimizer: Any, batches: int, value: Any) -> dict[str, An
         "train_mode": sum(1 for training, _ in log if training),
         "grad_enabled": sum(1 for _, grad in log if grad),
         "steps": optimizer.steps,
-        "zeroings": optimizer.zeroings,
+        "leaks": watch.take(),
         "batches": batches,
     }
 
@@ -106,6 +127,7 @@ def run_training(module: Any, task: dict[str, Any], device: str, decode: Any) ->
     torch.manual_seed(task["seed"])
     model, probe = _build(spec, device)
     initial = _weights(model)
+    watch = _LeakWatch(model)
     criterion = torch.nn.CrossEntropyLoss()
 
     def loader(x: Any, y: Any, shuffle: bool) -> Any:
@@ -120,13 +142,13 @@ def run_training(module: Any, task: dict[str, Any], device: str, decode: Any) ->
         optimizer = _CountingSGD(model.parameters(), lr=task["lr"])
         model.eval()  # a loop that forgets model.train() then trains with dropout off, visibly
         value = module.train_epoch(model, train, criterion, optimizer)
-        epochs.append(_phase(probe, optimizer, len(train), value))
+        epochs.append(_phase(probe, optimizer, watch, len(train), value))
     for parameter in model.parameters():
         parameter.grad = None
     before = _weights(model)
     optimizer = _CountingSGD(model.parameters(), lr=task["lr"])
     evaluated = module.evaluate(model, test, criterion)
-    evaluation = _phase(probe, optimizer, len(test), evaluated)
+    evaluation = _phase(probe, optimizer, watch, len(test), evaluated)
     evaluation["grads_left"] = sum(1 for p in model.parameters() if p.grad is not None and bool(p.grad.any()))
     evaluation["weights_changed"] = any(
         not (before[name] == now).all() for name, now in _weights(model).items()
