@@ -1,8 +1,8 @@
 """``autograder validate``: is this rubric fit to ship?
 
-The rubric must load, its files must exist in the reference and the template, its time limits
-must fit Gradescope's, the reference must score full marks, and the template must score zero
-with no crash, timeout or grading error.
+The rubric must load, its files must exist in the reference and the template, its oracles must
+import from the reference folder, its time limits must fit Gradescope's, the reference must
+score full marks, and the template must score zero with no crash, timeout or grading error.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from autograder.grading import TIME_RESERVE_S, Options, Report, grade
+from autograder.modules.oracle import OracleError, load_oracle
 from autograder.rubric import Course
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
@@ -45,6 +46,13 @@ def lint(course: Course) -> list[str]:
     for name in assignment.files:
         if name.endswith(".py") and not _MODULE_NAME.match(name):
             problems.append(f"{name} cannot be imported as a Python module; rename it")
+    for question in course.rubric.questions:
+        oracle = getattr(question, "oracle", None)
+        if oracle is not None:
+            try:
+                load_oracle(course.reference_dir, oracle.file, oracle.name)
+            except OracleError as error:
+                problems.append(f"question {question.id}: {error}")
     code_time = sum(
         q.time_limit or assignment.time_limit
         for q in course.rubric.questions

@@ -22,7 +22,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.grading import grade  # noqa: E402
+from autograder.grading import Options, grade  # noqa: E402
 from autograder.rubric import open_course  # noqa: E402
 from autograder.sandbox import Limits, Sandbox, Task, sandbox_user  # noqa: E402
 
@@ -62,7 +62,8 @@ def main() -> None:
         ))
 
     course = open_course(args.assignment, [ROOT])
-    reports = sorted((grade(course.rubric, course.reference_dir) for _ in range(args.repeat)),
+    options = Options(reference=course.reference_dir)  # where module questions' oracles live
+    reports = sorted((grade(course.rubric, course.reference_dir, options) for _ in range(args.repeat)),
                      key=lambda r: r.seconds)
     report = reports[len(reports) // 2]  # the median run, split below
     total = report.seconds
@@ -70,7 +71,7 @@ def main() -> None:
     code_questions = sum(r.code_status is not None for r in report.results)
     rows += [
         (f"grade {args.assignment} reference ({len(report.results)} questions), in-process", total),
-        (f"  of which sandboxed code ({code_questions} question(s))", code),
+        (f"  of which questions that run code ({code_questions}), judging included", code),
         ("  of which loading, judging and reporting", report.seconds - code),
     ]
     width = max(len(name) for name, _ in rows)

@@ -280,7 +280,8 @@ def _gradescope_source(open_dir: Path, assignment: str) -> Path:
 
 def test_constructions_graded_as_gradescope_runs_them(open_dir: Path) -> None:
     """Seed 003: the flipped threshold earns 10/20, a sign-flipped tanh mapping 5/5; seed 001's
-    two-input networks come back with their pictures in escaped HTML."""
+    reference, code questions included, scores full marks with the two-input networks' pictures in
+    escaped HTML."""
     source = _gradescope_source(open_dir, "perceptron-weights")
     submission = open_dir / "submission"
     submission.mkdir()
@@ -296,7 +297,8 @@ def test_constructions_graded_as_gradescope_runs_them(open_dir: Path) -> None:
     for path in (submission, *submission.iterdir()):
         path.chmod(0o755 if path.is_dir() else 0o644)
     results = graded(source, submission, open_dir)
-    assert [t["score"] for t in results["tests"]] == [10, 5]
+    assert [t["score"] for t in results["tests"]] == [10, 5, 0]  # P4's file was not submitted
+    assert "residual_mlp.py" in results["tests"][2]["output"]
     assert "for x = (0, 0, 0, 0, 0) your network outputs 1; expected 0" in results["tests"][0]["output"]
 
     source = _gradescope_source(open_dir / "second", "relu-networks")
@@ -305,4 +307,4 @@ def test_constructions_graded_as_gradescope_runs_them(open_dir: Path) -> None:
     pictured = [t for t in results["tests"] if t["output_format"] == "html"]
     assert [t["name"][:6] for t in pictured] == ["Q7(a):", "Q7(b):", "Q7(c):"]
     assert all("data:image/png;base64," in t["output"] for t in pictured)
-    assert results["score"] == 9
+    assert results["score"] == 17  # 9 for the constructions (bonus included), 8 for the code

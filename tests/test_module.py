@@ -305,3 +305,63 @@ def test_residual_mlp_x_bar_with_a_missing_term_is_diagnosed(open_dir: Path) -> 
     assert report.score == 0 and "x_bar is wrong" in feedback(report)
     forgot_r = code.replace("h_bar = r + W2.T @ y_bar", "h_bar = W2.T @ y_bar")
     assert _grade_seed(open_dir, "perceptron-weights", "p4-code", "residual_mlp.py", forgot_r).score == 0
+
+
+# --- device ---------------------------------------------------------------------------------------
+
+
+CPU_ONLY = EINSUM.replace('        self.grads["dJdb2"] = ds2.sum(0)',
+                          '        self.grads["dJdb2"] = ds2.sum(0) + torch.zeros(ds2.shape[1])')
+
+
+def test_cpu_only_code_is_moved_to_the_cpu_when_the_rubric_allows(open_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No GPU here: a first run 'on CUDA' that fails by mixing devices is simulated, the rerun on
+    the CPU is real."""
+    from autograder.sandbox import RunResult, Sandbox
+
+    real_run = Sandbox.run
+    devices: list[str] = []
+
+    def run(self: Sandbox, task, submission, limits, seed, device):  # type: ignore[no-untyped-def]
+        devices.append(device)
+        if device != "cuda":
+            return real_run(self, task, submission, limits, seed, device)
+        error = {"statement": "net.backward(dJdy_hat)", "error": "raised RuntimeError: Expected all "
+                 "tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"}
+        reads = {c["name"]: {"$error": error} for c in task.script["cases"][0]["reads"]}
+        case = {"rounds": [{"reads": reads, "inputs": {}}]}
+        return RunResult("ok", value=[case] * len(task.script["cases"]), device="cuda")
+
+    monkeypatch.setattr(Sandbox, "run", run)
+    folder = submit(open_dir, CPU_ONLY)
+    backward = only(MLP, "mlp-backward")
+    report = grade(backward, folder, Options(device="cuda", reference=REFERENCE))
+    assert devices == ["cuda", "cpu"]
+    assert report.score == 20 and report.devices == ("cpu",)
+    assert "run on the CPU instead" in feedback(report)
+
+    devices.clear()
+    strict = backward.model_copy(update={"questions": [
+        backward.questions[0].model_copy(update={"device_fallback": "fail"})
+    ]})
+    report = grade(strict, folder, Options(device="cuda", reference=REFERENCE))
+    assert devices == ["cuda"] and report.score == 0
+    assert "mixes CPU and CUDA tensors" in feedback(report)
+
+
+def test_validate_names_a_missing_oracle(open_dir: Path) -> None:
+    from autograder.rubric import open_course
+    from autograder.validate import lint
+
+    for part in ("rubrics", "reference", "student_template"):
+        source = ROOT / part / ("mlp-backprop.yaml" if part == "rubrics" else "mlp-backprop")
+        target = open_dir / part / source.name
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            target.parent.mkdir(parents=True)
+            shutil.copy(source, target)
+    text = (open_dir / "rubrics" / "mlp-backprop.yaml").read_text().replace("oracle: {name: bce}", "oracle: {name: bce_missing}")
+    (open_dir / "rubrics" / "mlp-backprop.yaml").write_text(text)
+    course = open_course("mlp-backprop", [open_dir])
+    assert any("bce-loss" in p and "defines no function 'bce_missing'" in p for p in lint(course))
