@@ -315,7 +315,8 @@ def test_bonus_questions_add_to_the_score_not_the_maximum() -> None:
     from autograder.grading import grade as grade_submission
     from autograder.report.results import gradescope_results
 
-    report = grade_submission(RELU, ROOT / "reference" / "relu-networks", Options())
+    networks = RELU.model_copy(update={"questions": [q for q in RELU.questions if q.kind == "network"]})
+    report = grade_submission(networks, ROOT / "reference" / "relu-networks", Options())
     assert (report.score, report.max_score) == (9, 6)
     tests = {t["name"]: t for t in gradescope_results(report)["tests"]}
     bonus = next(t for name, t in tests.items() if name.startswith("Q5(c)"))
