@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from autograder.checks import KINDS
 from autograder.checks.base import CodeAnswer, Figure
+from autograder.modules.oracle import Oracle, OracleError, load_oracles
 from autograder.rubric import Rubric
 from autograder.sandbox import (
     Limits,
@@ -42,7 +43,7 @@ class Options:
 
     mode: Mode = "grade"
     device: str | None = None
-    reference: Path | None = None  # the reference folder, where module questions' oracles live
+    reference: Path | None = None  # the reference folder, where questions' oracles live
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class _Session:
     submission: Submission
     options: Options
     stack: ExitStack
+    oracles: dict[str, Oracle | OracleError] = field(default_factory=dict)
     answers: dict[str, Answers] = field(default_factory=dict)
     sandbox: Sandbox | None = None
 
@@ -161,7 +163,7 @@ class _Session:
         if run.status == "ok":
             value = run.value
             if kind.reads_source:
-                value = CodeAnswer(value, self.submission.base, self.options.reference, notes)
+                value = CodeAnswer(value, self.submission.base, self.oracles.get(question.id), notes)
             return Answer(value=value, output=run.output, device=run.device, code_status="ok")
         problem = run.message if run.status == "missing" else f"Your code {run.message}."
         return Answer(
@@ -225,8 +227,10 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
         q for q in rubric.questions if options.mode == "grade" or q.visibility == "visible"
     ]
     results = []
+    # Before any student code runs (see load_oracles); a student's check needs none.
+    oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
     with ExitStack() as stack:
-        session = _Session(rubric, submission, options, stack)
+        session = _Session(rubric, submission, options, stack, oracles)
         for question in questions:
             limit = question.time_limit or assignment.time_limit
             runs_code = question.runs_code(assignment.answers_file)

@@ -89,6 +89,10 @@ class QuestionBase(StrictModel):
         harness. The keys are :class:`autograder.sandbox.Task` fields."""
         return {}
 
+    def oracle_source(self) -> tuple[str, str] | None:
+        """(file, function) of the trusted oracle in the reference folder, for kinds that have one."""
+        return None
+
     def runs_code(self, answers_file: str) -> bool:
         """Whether grading this question runs student code (in the sandbox)."""
         return str(self.answer_source(answers_file).file).endswith(".py")

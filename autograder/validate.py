@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from autograder.grading import TIME_RESERVE_S, Options, Report, grade
-from autograder.modules.oracle import OracleError, load_oracle
+from autograder.modules.oracle import OracleError, load_oracles
 from autograder.rubric import Course
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
@@ -46,13 +46,9 @@ def lint(course: Course) -> list[str]:
     for name in assignment.files:
         if name.endswith(".py") and not _MODULE_NAME.match(name):
             problems.append(f"{name} cannot be imported as a Python module; rename it")
-    for question in course.rubric.questions:
-        oracle = getattr(question, "oracle", None)
-        if oracle is not None:
-            try:
-                load_oracle(course.reference_dir, oracle.file, oracle.name)
-            except OracleError as error:
-                problems.append(f"question {question.id}: {error}")
+    for question_id, oracle in load_oracles(course.rubric.questions, course.reference_dir).items():
+        if isinstance(oracle, OracleError):
+            problems.append(f"question {question_id}: {oracle}")
     code_time = sum(
         q.time_limit or assignment.time_limit
         for q in course.rubric.questions

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "mlp"
 MLP = load_rubric(ROOT / "rubrics" / "mlp-backprop.yaml")
 REFERENCE = ROOT / "reference" / "mlp-backprop"
-OPTIONS = Options(reference=REFERENCE)
+OPTIONS = Options(reference=REFERENCE)  # where the oracle lives
 
 
 def only(rubric: Rubric, *ids: str) -> Rubric:
@@ -190,7 +190,6 @@ def test_a_student_check_runs_the_code_without_the_oracle(open_dir: Path) -> Non
     assert statuses["mlp-forward"][0] == "ok"
     assert statuses["mlp-backward"][0] == "problem"
     assert "NameError" in statuses["mlp-backward"][1]
-    assert shutil.which("python3")  # the check needed no reference folder
 
 
 # --- the other seed programming questions ----------------------------------------------------------
@@ -365,3 +364,9 @@ def test_validate_names_a_missing_oracle(open_dir: Path) -> None:
     (open_dir / "rubrics" / "mlp-backprop.yaml").write_text(text)
     course = open_course("mlp-backprop", [open_dir])
     assert any("bce-loss" in p and "defines no function 'bce_missing'" in p for p in lint(course))
+
+
+def test_without_its_oracle_a_question_is_a_grading_error_not_a_zero_for_the_student(open_dir: Path) -> None:
+    report = grade(only(MLP, "mse-loss"), submit(open_dir, EINSUM), Options())
+    (result,) = report.results
+    assert result.status == "grading_error" and "no reference folder" in (result.error or "")

@@ -33,13 +33,14 @@ class Verdict:
 @dataclass(frozen=True)
 class CodeAnswer:
     """What a kind that reads source gets: the sandbox's plain-data reply, the submission
-    folder, whose files it may parse as text (never import or run), the reference folder (where
-    a question's trusted oracle lives; None when grading without one, as in a student's check),
-    and notes on how the code was run (e.g. moved to the CPU)."""
+    folder, whose files it may parse as text (never import or run), the question's trusted
+    oracle (loaded from the reference folder before any student code ran; an error saying why
+    there is none, e.g. in a student's check), and notes on how the code was run (e.g. moved to
+    the CPU)."""
 
     value: Any
     folder: Path
-    reference: Path | None = None
+    oracle: Callable[..., Any] | Exception | None = None
     notes: tuple[str, ...] = ()
 
 

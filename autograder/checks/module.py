@@ -31,7 +31,7 @@ from pydantic import Field, field_validator, model_validator
 from autograder.checks.base import CodeAnswer, Kind, Verdict
 from autograder.modules.compare import Expected, mismatch
 from autograder.modules.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, Values, draw, shape_of
-from autograder.modules.oracle import call_oracle, load_oracle
+from autograder.modules.oracle import call_oracle
 from autograder.modules.script import Statement, parse_expression, parse_statement
 from autograder.sandbox import protocol
 from autograder.sourcecode import autograd_uses
@@ -143,10 +143,19 @@ class ModuleQuestion(QuestionBase):
         return self
 
     @cached_property
+    def parsed_setup(self) -> list[Statement]:
+        """The setup statements, checked (they were validated at load)."""
+        return [parse_statement(text) for text in self.setup]
+
+    @cached_property
+    def parsed_steps(self) -> list[Statement]:
+        """The step statements, checked (they were validated at load)."""
+        return [parse_statement(text) for text in self.steps]
+
+    @cached_property
     def setup_names(self) -> frozenset[str]:
         """Inputs the setup statements read: drawn once per case; the rest are drawn per round."""
-        statements: list[Statement] = [parse_statement(t) for t in self.setup]
-        return frozenset(n for s in statements for n in s.reads if n in self.inputs)
+        return frozenset(n for s in self.parsed_setup for n in s.reads if n in self.inputs)
 
     @cached_property
     def drawn(self) -> list[_DrawnCase]:
@@ -172,17 +181,20 @@ class ModuleQuestion(QuestionBase):
             cases.append(_DrawnCase(setup, rounds))
         return cases
 
+    def oracle_source(self) -> tuple[str, str]:
+        """The oracle's file and function in the reference folder."""
+        return self.oracle.file, self.oracle.name
+
     def sandbox_work(self) -> dict[str, Any]:
         """The statements, and each case's names and drawn inputs in the wire format."""
         reads = [
             {"name": c.name, "text": c.expression, "reads": sorted(parse_expression(c.expression).reads)}
             for c in self.checks
         ]
-        steps = [parse_statement(text) for text in self.steps]
         return {"script": {
             "setup": self.setup,
-            "setup_binds": sorted({n for t in self.setup for n in parse_statement(t).binds}),
-            "steps": [{"text": s.text, "binds": sorted(s.binds), "reads": sorted(s.reads)} for s in steps],
+            "setup_binds": sorted({n for s in self.parsed_setup for n in s.binds}),
+            "steps": [{"text": s.text, "binds": sorted(s.binds), "reads": sorted(s.reads)} for s in self.parsed_steps],
             "no_autograd": self.no_autograd,
             "cases": [
                 {
@@ -343,9 +355,11 @@ def grade(question: ModuleQuestion, answer: Any) -> Verdict:
     replies = _case_replies(answer, question)
     if not replies:
         return Verdict(0.0, (*notes, "Your code gave no usable answer."))
-    if not isinstance(answer, CodeAnswer) or answer.reference is None:
+    oracle = answer.oracle if isinstance(answer, CodeAnswer) else None
+    if isinstance(oracle, Exception):
+        raise oracle  # a fault of the rubric or its reference: a grading error, not the student's
+    if oracle is None:
         raise RuntimeError("module questions are graded against the reference folder's oracle")
-    oracle = load_oracle(answer.reference, question.oracle.file, question.oracle.name)
     failures: dict[str, _Failure] = {}
     changed: set[str] = set()
     for index, reply in enumerate(replies):

@@ -220,7 +220,8 @@ def precheck(question: TrainingQuestion, answer: Any) -> list[str]:
     problems = []
     if not epochs or any(_number(e.get("value")) is None for e in epochs):
         problems.append("train_epoch should return the epoch's mean loss as a number")
-    value = (reply.get("evaluation") or {}).get("value") if isinstance(reply.get("evaluation"), dict) else None
+    evaluation = reply.get("evaluation")
+    value = evaluation.get("value") if isinstance(evaluation, dict) else None
     if not (isinstance(value, list) and len(value) == 2 and all(_number(v) is not None for v in value)):
         problems.append("evaluate should return (mean loss, accuracy) as two numbers")
     return problems

@@ -18,7 +18,7 @@ import importlib.util
 import inspect
 import zlib
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -27,12 +27,16 @@ class OracleError(RuntimeError):
     """The oracle cannot be loaded or did not answer; a fault of the rubric, not the student."""
 
 
-def load_oracle(folder: Path, file: str, name: str) -> Callable[..., Any]:
+Oracle = Callable[..., Any]
+
+
+def load_oracle(folder: Path, file: str, name: str) -> Oracle:
     """Import ``file`` from the reference folder (without touching ``sys.modules``) and return
-    its function ``name``."""
+    its function ``name``. This is the instructor's code, never the student's: the grader loads
+    it before any student code runs (see :func:`load_oracles`), from the reference folder only."""
     path = folder / file
-    if not path.is_file():
-        raise OracleError(f"the oracle file {path} does not exist")
+    if path.is_symlink() or not path.is_file():
+        raise OracleError(f"the oracle file {path} does not exist (or is a link)")
     module_name = f"autograder_oracle_{zlib.crc32(str(path.resolve()).encode()):08x}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -46,6 +50,29 @@ def load_oracle(folder: Path, file: str, name: str) -> Callable[..., Any]:
     if not callable(function):
         raise OracleError(f"{path} defines no function '{name}'")
     return function
+
+
+def load_oracles(
+    questions: Iterable[Any], folder: Path | None
+) -> dict[str, Oracle | OracleError]:
+    """Every question's oracle, by question id, or the reason it cannot be had.
+
+    Called once per grading run, before the sandbox runs anything: when the grader is not root,
+    student code runs as the same user and could otherwise rewrite the file before it is read.
+    """
+    oracles: dict[str, Oracle | OracleError] = {}
+    for question in questions:
+        source = question.oracle_source()
+        if source is None:
+            continue
+        if folder is None:
+            oracles[question.id] = OracleError("no reference folder was given, so there is no oracle")
+            continue
+        try:
+            oracles[question.id] = load_oracle(folder, *source)
+        except OracleError as error:
+            oracles[question.id] = error
+    return oracles
 
 
 def _as_tensor(value: Any) -> Any:
@@ -65,7 +92,7 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def call_oracle(function: Callable[..., Any], available: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def call_oracle(function: Oracle, available: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Call the oracle with the values its parameters name; float arrays arrive as float64
     tensors. The answer comes back as float64 numpy arrays."""
     parameters = inspect.signature(function).parameters
