@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from autograder.checks import KINDS
 from autograder.checks.base import CodeAnswer, Figure
+from autograder.checks.manual import message as manual_message
 from autograder.modules.oracle import Oracle, OracleError, load_oracles
 from autograder.rubric import Rubric
 from autograder.sandbox import (
@@ -31,7 +32,7 @@ from autograder.spec import QuestionBase
 from autograder.submission import Answers, Submission, open_submission, read_answers
 
 Mode = Literal["grade", "check"]
-Status = Literal["graded", "ok", "problem", "grading_error", "skipped"]
+Status = Literal["graded", "ok", "problem", "grading_error", "skipped", "manual"]
 
 # Reserved for start-up and writing results, out of Gradescope's total time.
 TIME_RESERVE_S = 20.0
@@ -76,8 +77,8 @@ class QuestionResult:
 
     @property
     def max_score(self) -> float:
-        """The question's points towards the maximum (0 for a bonus question)."""
-        return 0.0 if self.question.bonus else self.question.points
+        """The question's points towards the maximum (0 for a bonus or hand-graded question)."""
+        return 0.0 if self.question.bonus or self.status == "manual" else self.question.points
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,16 @@ class Report:
     def max_score(self) -> float:
         """Total points available among the graded questions."""
         return round(sum(r.max_score for r in self.results), 4)
+
+    @property
+    def autograded(self) -> tuple[QuestionResult, ...]:
+        """Results of the questions this grader scores (not those graded by hand)."""
+        return tuple(r for r in self.results if r.status != "manual")
+
+    @property
+    def by_hand(self) -> tuple[QuestionResult, ...]:
+        """The questions left to the instructor, in rubric order."""
+        return tuple(r for r in self.results if r.status == "manual")
 
     @property
     def grading_errors(self) -> list[QuestionResult]:
@@ -232,6 +243,9 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
     with ExitStack() as stack:
         session = _Session(rubric, submission, options, stack, oracles)
         for question in questions:
+            if question.graded_by_hand():
+                results.append(QuestionResult(question, 0.0, "manual", (manual_message(question),)))
+                continue
             limit = question.time_limit or assignment.time_limit
             runs_code = question.runs_code(assignment.answers_file)
             if runs_code and time.monotonic() + limit > budget_end:

@@ -176,7 +176,7 @@ def _semantic_problems(rubric: Rubric) -> list[tuple[tuple[Any, ...], str]]:
             problems.append((where + ("id",), f"question {question.id}: id is used twice"))
         seen[question.id] = index
         source = question.answer_source(rubric.assignment.answers_file)
-        if source.file not in files:
+        if source.file not in files and not question.graded_by_hand():
             problems.append(
                 (
                     where + ("source",),

@@ -95,7 +95,11 @@ class QuestionBase(StrictModel):
 
     def runs_code(self, answers_file: str) -> bool:
         """Whether grading this question runs student code (in the sandbox)."""
-        return str(self.answer_source(answers_file).file).endswith(".py")
+        return not self.graded_by_hand() and str(self.answer_source(answers_file).file).endswith(".py")
+
+    def graded_by_hand(self) -> bool:
+        """True for questions the instructor grades (kind ``manual``): never scored here."""
+        return False
 
 
 class Assignment(StrictModel):

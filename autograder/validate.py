@@ -66,7 +66,7 @@ def lint(course: Course) -> list[str]:
 def _reference_problems(report: Report) -> list[str]:
     return [
         f"the reference scores {r.score:g}/{r.question.points:g} on {r.question.id}: {' '.join(r.messages)}"
-        for r in report.results
+        for r in report.autograded
         if r.score < r.question.points
     ]
 

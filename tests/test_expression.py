@@ -18,7 +18,7 @@ from autograder.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKPROP = load_rubric(ROOT / "rubrics" / "backprop-basics.yaml")
-MATRIX = load_rubric(ROOT / "rubrics" / "matrix-calculus.yaml")
+MATRIX = load_rubric(ROOT / "tests" / "fixtures" / "matrix-calculus.yaml")
 
 
 def q(rubric: Any, question_id: str) -> ExpressionQuestion:
@@ -252,10 +252,10 @@ def test_broken_expression_rubrics_name_file_line_and_question(change: tuple[str
     assert any(message in problem for problem in raised.value.problems), raised.value.problems
 
 
-@pytest.mark.parametrize("name", ["backprop-basics", "matrix-calculus"])
+@pytest.mark.parametrize("name", ["backprop-basics", "derivatives-convnets"])
 def test_reference_scores_full_marks_and_template_zero(name: str) -> None:
     rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
-    reference = grade_submission(rubric, ROOT / "reference" / name, Options())
+    reference = grade_submission(rubric, ROOT / "reference" / name, Options(reference=ROOT / "reference" / name))
     assert reference.score == reference.max_score > 0
     template = grade_submission(rubric, ROOT / "student_template" / name, Options())
     assert template.score == 0 and not template.grading_errors

@@ -110,7 +110,7 @@ def test_squashed_non_monotone_and_nan_activations(open_dir: Path) -> None:
     ("body", "points", "says"),
     [
         # tanh is odd: flipping a hidden unit's signs in and out gives another right answer
-        ("return -W1 / 2, -b1 / 2, -W2 / 2, b2 + W2.sum(dim=1) / 2", 5, "Right on all 3 calls"),
+        ("return -W1 / 2, -b1 / 2, -W2 / 2, b2 + W2.sum(dim=1) / 2", 1, "Right on all 3 calls"),
         ("return W1 / 2, b1 / 2, W2 / 2, b2", 0, "computes a different function"),
         ("return W1 / 2, b1 / 2, W2 / 2", 0, "return the four new parameters"),
         ("return W1.T / 2, b1 / 2, W2 / 2, b2 + W2.sum(dim=1) / 2", 0, "W1 has shape"),

@@ -50,12 +50,19 @@ class SymbolSpec(StrictModel):
     """A declared quantity. Vectors are columns: shape [n] is n×1."""
 
     shape: list[int | str] = Field(default_factory=list, description="[] scalar, [n] vector, [n, m] matrix.")
-    value: Literal["random", "identity", "ones", "class"] = Field(
+    value: Literal["random", "identity", "ones", "class", "diagonal"] = Field(
         default="random",
-        description="identity: the identity matrix; ones: all ones; class: a label for onehot().",
+        description="identity: the identity matrix; ones: all ones; class: a label for onehot(); "
+        "diagonal: a random diagonal matrix, e.g. the Jacobian of an elementwise function.",
     )
     positive: bool = Field(default=False, description="Sample only positive values (log, sqrt).")
     classes: int | str | None = Field(default=None, description="value class: number of classes.")
+
+    @model_validator(mode="after")
+    def _square_when_diagonal(self) -> "SymbolSpec":
+        if self.value == "diagonal" and (len(self.shape) != 2 or self.shape[0] != self.shape[1]):
+            raise ValueError(f"a diagonal matrix needs a square shape [n, n], got {self.shape}")
+        return self
 
 
 class MathContext(StrictModel):

@@ -106,6 +106,8 @@ def _sample(info: SymbolInfo, dims: Mapping[str, int], rng: np.random.Generator)
         classes = info.classes if isinstance(info.classes, int) else dims[str(info.classes)]
         return np.array(float(rng.integers(0, classes)))
     low, high = (0.25, 2.0) if info.positive else (-2.0, 2.0)
+    if info.role == "diagonal":
+        return np.diag(rng.uniform(low, high, size=shape[0]))
     value = rng.uniform(low, high, size=shape)
     # Keep values away from 0 so that kinks (ReLU, sign) are not hit by chance.
     value = np.where(np.abs(value) < 0.05, 0.05 + value, value)

@@ -443,7 +443,9 @@ class _Parser:
             raise NotationError(f"{raw} needs an argument in parentheses, e.g. {raw}(x)")
         if len(args) != arity:
             raise NotationError(f"{raw} takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}")
-        if function != "indicator" and any(isinstance(arg, Compare) for arg in args):
+        # diag(1_{z > 0}) and sum(1_{x > 0}) read an indicator vector; elsewhere a bare
+        # comparison is more likely a typo than a 0/1 value.
+        if function not in {"indicator", "diag", "sum"} and any(isinstance(arg, Compare) for arg in args):
             raise NotationError(f"a comparison can only stand in an indicator, not in {raw}")
         return Call(function, tuple(args))
 

@@ -13,7 +13,7 @@ from typing import Literal, Mapping
 
 from autograder.mathexpr.notation import name_key
 
-Role = Literal["value", "identity", "ones", "class"]
+Role = Literal["value", "identity", "ones", "class", "diagonal"]
 Dim = int | str
 
 # Built-in functions: canonical name → number of arguments.
@@ -74,6 +74,7 @@ class SymbolInfo:
 
     ``shape`` is () for a scalar, (n,) for a column vector, (n, m) for a matrix; sizes are
     numbers or dimension names. ``role``: ``identity`` is the identity matrix, ``ones`` all ones,
+    ``diagonal`` a random diagonal matrix (a Jacobian of an elementwise function),
     ``class`` an integer class label in ``range(classes)`` (for ``onehot``).
     """
 

@@ -76,6 +76,8 @@ def summary_text(report: Report) -> str:
         devices=report.devices,
         notes=report.notes,
         grading_errors=len(report.grading_errors),
+        by_hand=[(r.question.number or r.question.id, r.question.title, r.question.points,
+                  r.question.bonus) for r in report.by_hand],
     )
 
 
@@ -89,7 +91,7 @@ def gradescope_results(report: Report) -> dict[str, Any]:
         "output_format": "text",
         "visibility": assignment.visibility,
         "stdout_visibility": assignment.stdout_visibility,
-        "tests": [gradescope_test(i, r) for i, r in enumerate(report.results)],
+        "tests": [gradescope_test(i, r) for i, r in enumerate(report.results) if r.status != "manual"],
     }
 
 

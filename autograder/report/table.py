@@ -14,6 +14,7 @@ _STATUS_STYLE = {
     "problem": "yellow",
     "grading_error": "bold red",
     "skipped": "red",
+    "manual": "dim",
 }
 
 
@@ -24,6 +25,8 @@ def _first_line(messages: tuple[str, ...]) -> str:
 
 def _grade_status(score: float, max_score: float, status: str) -> tuple[str, str]:
     """The word and colour for a graded question."""
+    if status == "manual":
+        return "by hand", "dim"
     if score >= max_score:
         return "passed", "green"
     if status == "graded":
@@ -45,10 +48,11 @@ def print_report(report: Report, console: Console, heading: str | None = None) -
         question = result.question
         if report.mode == "grade":
             status, style = _grade_status(result.score, question.points, result.status)
+            earned = "–" if result.status == "manual" else points(result.score)
             row = [
                 question.number or str(index + 1),
                 escape(question.title),
-                f"{points(result.score)}/{points(question.points)}" + (" bonus" if question.bonus else ""),
+                f"{earned}/{points(question.points)}" + (" bonus" if question.bonus else ""),
                 f"[{style}]{status}[/]",
             ]
         else:
