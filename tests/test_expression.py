@@ -256,6 +256,6 @@ def test_broken_expression_rubrics_name_file_line_and_question(change: tuple[str
 def test_reference_scores_full_marks_and_template_zero(name: str) -> None:
     rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
     reference = grade_submission(rubric, ROOT / "reference" / name, Options(reference=ROOT / "reference" / name))
-    assert reference.score == reference.max_score > 0
+    assert all(r.score == r.question.points for r in reference.autograded)
     template = grade_submission(rubric, ROOT / "student_template" / name, Options())
     assert template.score == 0 and not template.grading_errors
