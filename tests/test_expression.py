@@ -255,7 +255,8 @@ def test_broken_expression_rubrics_name_file_line_and_question(change: tuple[str
 @pytest.mark.parametrize("name", ["backprop-basics", "derivatives-convnets"])
 def test_reference_scores_full_marks_and_template_zero(name: str) -> None:
     rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
-    reference = grade_submission(rubric, ROOT / "reference" / name, Options(reference=ROOT / "reference" / name))
+    options = Options(reference=ROOT / "reference" / name)
+    reference = grade_submission(rubric, ROOT / "reference" / name, options)
     assert all(r.score == r.question.points for r in reference.autograded)
-    template = grade_submission(rubric, ROOT / "student_template" / name, Options())
+    template = grade_submission(rubric, ROOT / "student_template" / name, options)
     assert template.score == 0 and not template.grading_errors
