@@ -180,6 +180,29 @@ def validate_command(assignment: str, device: str | None) -> None:
     sys.exit(1)
 
 
+@main.command("build")
+@click.argument("assignment")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Folder for the two zips.")
+def build_command(assignment: str, out: Path) -> None:
+    """Write autograder.zip (upload to Gradescope) and NAME-student.zip (for students).
+
+    Run validate first: build packs what is there. It prints the Gradescope outline: the
+    autograder's points and the questions to add as manually graded ones.
+    """
+    from autograder.bundle import BuildError, build
+
+    course = _open(assignment)
+    try:
+        built = build(course, out, _PROJECT_ROOT)
+    except BuildError as error:
+        click.echo(f"build: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"autograder: {built.autograder_zip}  (Gradescope: Configure Autograder → upload)")
+    click.echo(f"students:   {built.student_zip}  (the template, the public rubric, the check)")
+    click.echo(built.outline, nl=False)
+
+
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to a file.")
 def schema(out: Path | None) -> None:
