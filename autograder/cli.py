@@ -7,6 +7,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -117,21 +118,49 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
 
 @main.command("grade")
 @click.argument("assignment")
-@click.argument("submission", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--out", type=click.Path(path_type=Path), default=Path("results.json"),
-              show_default=True, help="Where to write results.json.")
+@click.argument("submissions", nargs=-1, required=True,
+                type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="One submission: the results.json to write (default results.json). Several, or "
+                   "a Gradescope export: the folder for their results (default regrade/).")
 @click.option("--device", type=DEVICE, default=None, help="Override the rubric's device policy.")
-def grade_command(assignment: str, submission: Path, out: Path, device: str | None) -> None:
-    """Grade SUBMISSION locally: results.json plus a summary table."""
+def grade_command(assignment: str, submissions: tuple[Path, ...], out: Path | None,
+                  device: str | None) -> None:
+    """Grade SUBMISSIONS locally: results.json and a summary table.
+
+    Several folders, or a folder of Gradescope's "Export Submissions" (with
+    submission_metadata.yml), are regraded into OUT/LABEL/results.json and OUT/scores.csv.
+    """
+    from autograder.regrade import METADATA, RegradeError, find_submissions, regrade
+
     course = _open(assignment)
     _protect(course)
-    report = grade(course.rubric, submission, Options(device=device, reference=course.reference_dir))
-    write_results(out, gradescope_results(report))
+    options = Options(device=device, reference=course.reference_dir)
     console = Console()
-    print_report(report, console, heading=f"{course.rubric.assignment.title} — {submission}")
-    _print_grading_errors(report, console)
-    console.print(f"results: {out}")
-    _say_figures(write_figures(out.parent / "figures", report.results), console)
+    if len(submissions) == 1 and not (submissions[0] / METADATA).is_file():
+        target = out or Path("results.json")
+        report = grade(course.rubric, submissions[0], options)
+        write_results(target, gradescope_results(report))
+        print_report(report, console, heading=f"{course.rubric.assignment.title} — {submissions[0]}")
+        _print_grading_errors(report, console)
+        console.print(f"results: {target}")
+        _say_figures(write_figures(target.parent / "figures", report.results), console)
+        return
+    try:
+        found = find_submissions(submissions)
+    except RegradeError as error:
+        click.echo(f"grade: {error}", err=True)
+        sys.exit(2)
+    folder = out or Path("regrade")
+    done = iter(range(1, len(found) + 1))
+
+    def progress(submitted: Any, report: Report) -> None:
+        errors = f", [red]{len(report.grading_errors)} grading error(s)[/]" if report.grading_errors else ""
+        console.print(f"[{next(done)}/{len(found)}] {escape(submitted.label)}: "
+                      f"{report.score:g} / {report.max_score:g}{errors}", highlight=False)
+
+    regrade(course.rubric, found, folder, options, progress)
+    console.print(f"results: {folder}/LABEL/results.json; scores: {folder / 'scores.csv'}")
 
 
 @main.command()

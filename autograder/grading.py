@@ -19,6 +19,7 @@ from autograder.checks import KINDS
 from autograder.checks.base import CodeAnswer, Figure
 from autograder.checks.manual import message as manual_message
 from autograder.modules.oracle import Oracle, OracleError, load_oracles
+from autograder.notebooks import with_notebooks
 from autograder.rubric import Rubric
 from autograder.sandbox import (
     Limits,
@@ -232,8 +233,6 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
     started = time.monotonic()
     assignment = rubric.assignment
     budget_end = started + max(assignment.total_time_limit - TIME_RESERVE_S, 1.0)
-    submission = open_submission(submission_dir, assignment.files)
-    notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
     questions = [
         q for q in rubric.questions if options.mode == "grade" or q.visibility == "visible"
     ]
@@ -241,6 +240,11 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
     # Before any student code runs (see load_oracles); a student's check needs none.
     oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
     with ExitStack() as stack:
+        submission, cell_notes = with_notebooks(
+            open_submission(submission_dir, assignment.files), assignment.files, stack
+        )
+        notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
+        notes += tuple(cell_notes)
         session = _Session(rubric, submission, options, stack, oracles)
         for question in questions:
             if question.graded_by_hand():
