@@ -188,18 +188,25 @@ def check(assignment: str, directory: Path, device: str | None) -> None:
 @main.command("validate")
 @click.argument("assignment")
 @click.option("--device", type=DEVICE, default=None, help="Override the rubric's device policy.")
-def validate_command(assignment: str, device: str | None) -> None:
-    """Lint the rubric; the reference must score full marks, the template zero without crashes."""
+@click.option("--mutants", type=click.IntRange(min=0), default=8, show_default=True,
+              help="Mutants of the reference graded per question (0: no mutation testing).")
+def validate_command(assignment: str, device: str | None, mutants: int) -> None:
+    """Lint the rubric; the reference must score full marks, the template zero without crashes,
+    and wrong variants of the reference (mutants) must lose credit: 95% of them at least."""
+    from autograder.report.table import print_mutations
     from autograder.validate import validate
 
     course = _open(assignment)
     _protect(course)
     console = Console()
-    result = validate(course, device)
+    result = validate(course, device, mutants)
     for label, report in (("reference", result.reference), ("template", result.template)):
         if report is not None:
             print_report(report, console, heading=f"{course.rubric.assignment.title} — {label}")
             console.print()
+    if result.mutations:
+        print_mutations(result.mutations, console)
+        console.print()
     if result.ok:
         console.print(f"[green]validate: {course.name} is ready[/]")
         return

@@ -76,6 +76,11 @@ class QuestionBase(StrictModel):
     bonus: bool = Field(
         default=False, description="Extra credit: its points add to the score, not to the maximum."
     )
+    mutants_accepted: dict[str, str] = Field(
+        default_factory=dict,
+        description="Mutation testing (validate): surviving mutants accepted, as label or "
+        "pattern (* is any text) → why (e.g. another right construction).",
+    )
 
     def answer_source(self, answers_file: str) -> Source:
         """The effective source, with the defaults filled in."""

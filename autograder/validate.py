@@ -12,19 +12,25 @@ from dataclasses import dataclass
 
 from autograder.grading import TIME_RESERVE_S, Options, Report, grade
 from autograder.modules.oracle import OracleError, load_oracles
+from autograder.mutation import QuestionMutation, mutate
+from autograder.mutation import score as mutation_score
 from autograder.rubric import Course
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
 _CRASHES = {"timeout", "crashed", "bad_reply"}
 
 
+MUTATION_TARGET = 0.95
+
+
 @dataclass(frozen=True)
 class Validation:
-    """The two grading reports and every problem found."""
+    """The two grading reports, the mutation results (when run) and every problem found."""
 
     reference: Report | None
     template: Report | None
     problems: tuple[str, ...]
+    mutations: tuple[QuestionMutation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -81,8 +87,9 @@ def _template_problems(report: Report) -> list[str]:
     return problems
 
 
-def validate(course: Course, device: str | None = None) -> Validation:
-    """Lint the rubric, then grade the reference and the template."""
+def validate(course: Course, device: str | None = None, mutants: int = 0) -> Validation:
+    """Lint the rubric, grade the reference and the template, then (``mutants`` > 0) grade up
+    to that many mutants of the reference per question: the rubric must catch 95% of them."""
     problems = lint(course)
     reference = template = None
     options = Options(device=device, reference=course.reference_dir)
@@ -95,4 +102,15 @@ def validate(course: Course, device: str | None = None) -> Validation:
     for report in (reference, template):
         for r in report.grading_errors if report else []:
             problems.append(f"grading error on {r.question.id}:\n{r.error}")
-    return Validation(reference=reference, template=template, problems=tuple(problems))
+    mutations: list[QuestionMutation] = []
+    if mutants and reference is not None and not problems:
+        mutations = mutate(course.rubric, course.reference_dir, options, limit=mutants)
+        caught = mutation_score(mutations)
+        if caught < MUTATION_TARGET:
+            problems.append(
+                f"the rubric catches {caught:.0%} of the reference's mutants (target "
+                f"{MUTATION_TARGET:.0%}); see the survivors above, and tighten the rubric or list "
+                "those that are right answers under mutants_accepted with the reason"
+            )
+    return Validation(reference=reference, template=template, problems=tuple(problems),
+                      mutations=tuple(mutations))

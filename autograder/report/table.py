@@ -6,7 +6,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from typing import Sequence
+
 from autograder.grading import Report
+from autograder.mutation import QuestionMutation
+from autograder.mutation import score as mutation_score
 from autograder.report.render import points
 
 _STATUS_STYLE = {
@@ -70,3 +74,23 @@ def print_report(report: Report, console: Console, heading: str | None = None) -
         )
     for note in report.notes:
         console.print(f"[yellow]! {escape(note)}[/]")
+
+
+def print_mutations(results: Sequence[QuestionMutation], console: Console) -> None:
+    """Per question: mutants caught out of those counted, accepted survivors, the others."""
+    table = Table(title="Mutation testing: wrong variants of the reference", title_justify="left")
+    table.add_column("question")
+    table.add_column("caught", justify="right")
+    table.add_column("accepted", justify="right")
+    table.add_column("survivors", overflow="fold")
+    for result in results:
+        style = "green" if not result.survivors else "red"
+        table.add_row(
+            escape(result.question.id), f"[{style}]{result.caught}/{result.counted}[/]",
+            str(len(result.accepted)) if result.accepted else "",
+            escape("; ".join(result.survivors)),
+        )
+    console.print(table)
+    console.print(f"Mutation score: [bold]{mutation_score(list(results)):.0%}[/] of "
+                  f"{sum(r.counted for r in results)} mutants caught"
+                  f" ({sum(len(r.accepted) for r in results)} accepted as right answers)")

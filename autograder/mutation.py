@@ -1,0 +1,425 @@
+"""Mutation testing of a rubric: wrong variants of the reference must lose credit.
+
+For every autograded question, small wrong versions of the reference's answer ("mutants") are
+graded with the question's own rubric. A mutant that still gets full marks *survives*: the rubric
+cannot tell that mistake from the right answer (or the mutant is an equivalent rewrite). By kind:
+
+- ``expression``: the answer negated, doubled, plus one, with its last factor dropped, with one
+  function swapped (σ ↔ tanh, sin ↔ cos, exp ↔ log, ReLU → σ); each part of a multi-part answer
+  on its own.
+- ``choice``: the other option, the other yes/no, an integer ± 1 or doubled, a number × 1.1, a
+  shape with its sizes swapped or one dropped.
+- ``network``: one weight or bias perturbed (negated, zeroed, ± 1, ± ½).
+- ``conv``: kernel size or stride shifted by one.
+- code (``function``, ``module``, ``training``): the reference's source file with one change inside
+  a function: an arithmetic operator swapped (+ ↔ −, * ↔ /, @ → *), a comparison flipped, a
+  unary minus removed, a number changed, a ``.T`` dropped, an argument such as ``dim=0``
+  shifted. Each mutant is graded in the sandbox like a submission.
+
+Mutants are drawn deterministically from the question's seed, at most ``limit`` per question.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import random
+import re
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from autograder.grading import Options, grade, question_seed
+from autograder.rubric import Rubric
+from autograder.spec import QuestionBase
+from autograder.submission import open_submission, read_answers
+
+DEFAULT_LIMIT = 8
+_SWAPS = [("sigma", "tanh"), ("σ", "tanh"), ("tanh", "sigma"), ("sin", "cos"), ("cos", "sin"),
+          ("exp", "log"), ("log", "exp"), ("ReLU", "sigma"), ("relu", "sigma"), ("sign", "tanh")]
+_BINOP_SWAPS: dict[type, type] = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div,
+                                   ast.Div: ast.Mult, ast.MatMult: ast.Mult, ast.Pow: ast.Mult}
+_COMPARE_SWAPS: dict[type, type] = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
+                                     ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One wrong variant: what changed (for the report) and the answer or source it gives."""
+
+    label: str
+    answer: Any = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionMutation:
+    """How one question did: mutants tried, those that kept full marks and the rubric does not
+    accept (``survivors``), and those it accepts as right answers in disguise (``accepted``)."""
+
+    question: QuestionBase
+    tried: int
+    survivors: tuple[str, ...]
+    accepted: tuple[str, ...] = ()
+
+    @property
+    def caught(self) -> int:
+        """Mutants that lost credit."""
+        return self.tried - len(self.survivors) - len(self.accepted)
+
+    @property
+    def counted(self) -> int:
+        """Mutants that count towards the score: all but the accepted ones."""
+        return self.tried - len(self.accepted)
+
+
+def score(results: list[QuestionMutation]) -> float:
+    """The share of counted mutants caught, over a whole rubric (1.0 when none counted)."""
+    counted = sum(r.counted for r in results)
+    return sum(r.caught for r in results) / counted if counted else 1.0
+
+
+def _accepted(question: QuestionBase, label: str) -> bool:
+    """Whether the rubric accepts this survivor: a label, or a pattern where * is any text
+    (and [, ] are themselves, as in the labels W1[0][1])."""
+    return any(re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), label)
+               for pattern in question.mutants_accepted)
+
+
+# --- answers given as data --------------------------------------------------------------------
+
+def _expression_mutants(text: str) -> Iterator[tuple[str, str]]:
+    text = text.strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        yield "a different constant", str(float(text) + 1)
+        return
+    body = text.split("=")[-1].strip() if "=" in text and "==" not in text else text
+    yield "negated", f"-({body})"
+    yield "doubled", f"2 ({body})"
+    yield "plus one", f"{body} + 1"
+    factors = re.split(r"\s*\*\s*", body)
+    if len(factors) > 1:
+        yield "last factor dropped", " * ".join(factors[:-1])
+    for old, new in _SWAPS:
+        if re.search(rf"(?<![A-Za-z]){re.escape(old)}(?![A-Za-z])", body):
+            yield f"{old} → {new}", re.sub(rf"(?<![A-Za-z]){re.escape(old)}(?![A-Za-z])", new, body, count=1)
+            break
+
+
+def _choice_mutants(value: Any, part: Any) -> Iterator[tuple[str, Any]]:
+    kind = getattr(part, "type", None)
+    if kind == "option" and part.options:
+        for label in (part.options if isinstance(part.options, list) else list(part.options)):
+            if str(label).strip().upper() != str(value).strip().upper():
+                yield f"option {label}", label
+    elif kind == "yesno":
+        yield "the other answer", "no" if str(value).lower() in {"yes", "true"} else "yes"
+    elif kind == "integer" and isinstance(value, int):
+        yield "plus one", value + 1
+        yield "minus one", value - 1
+        yield "doubled", 2 * value if value else 3
+    elif kind == "number" and isinstance(value, (int, float)):
+        yield "× 1.1", value * 1.1 if value else 0.5
+    elif kind == "shape" and isinstance(value, str):
+        sizes = [s.strip() for s in value.strip("()[] ").split(",") if s.strip()]
+        if len(sizes) > 1 and sizes[0] != sizes[1]:
+            yield "sizes swapped", f"({', '.join(reversed(sizes))})"
+        if len(sizes) > 1:
+            yield "a size dropped", f"({sizes[0]},)"
+        elif sizes:
+            yield "a size added", f"({sizes[0]}, {sizes[0]})"
+    elif kind == "text":
+        yield "other text", f"{value}1"
+
+
+def _parts(question: Any) -> list[tuple[str | None, Any]]:
+    parts = getattr(question, "parts", None)
+    return [(p.name, p) for p in parts] if parts else [(None, question)]
+
+
+def _per_part(answer: Any, question: Any, mutate: Callable[[Any, Any], Iterator[tuple[str, Any]]]) -> Iterator[Mutant]:
+    for name, part in _parts(question):
+        value = answer.get(name) if name is not None and isinstance(answer, dict) else answer
+        right = {str(a).replace(" ", "") for a in getattr(part, "accept", None) or []}
+        for label, wrong in mutate(value, part):
+            if str(wrong).replace(" ", "") in right:
+                continue  # the rubric lists it as right
+            if name is None:
+                yield Mutant(label, wrong)
+            else:
+                changed = dict(answer)
+                changed[name] = wrong
+                yield Mutant(f"{name}: {label}", changed)
+
+
+def _network_mutants(answer: Any) -> Iterator[Mutant]:
+    if not isinstance(answer, dict):
+        return
+    for key, value in answer.items():
+        rows = value if isinstance(value, list) else [value]
+        for i, row in enumerate(rows):
+            cells = row if isinstance(row, list) else [row]
+            for j, cell in enumerate(cells):
+                try:
+                    number = float(cell)
+                except (TypeError, ValueError):
+                    continue
+                changes = [("+ ½", number + 0.5), ("+ 1", number + 1)]
+                changes += [("negated", -number), ("zeroed", 0.0)] if number else [("− ½", -0.5)]
+                for label, new in changes:
+                    changed = copy.deepcopy(answer)
+                    target = changed[key] if isinstance(value, list) else None
+                    if target is None:
+                        changed[key] = new
+                    elif isinstance(row, list):
+                        target[i][j] = new
+                    else:
+                        target[i] = new
+                    yield Mutant(f"{key}[{i}][{j}] {label}" if isinstance(row, list) else f"{key}[{i}] {label}", changed)
+
+
+def _conv_mutants(question: Any, answer: Any) -> Iterator[Mutant]:
+    """k or s shifted by 1 or 2; a shift that is another right configuration is no mistake."""
+    from autograder.checks.conv import output_size
+
+    if not isinstance(answer, dict):
+        return
+    for key in ("k", "s"):
+        if not isinstance(answer.get(key), int):
+            continue
+        for step in (1, -1, 2, -2):
+            changed = {"p": 0, "d": 1, **answer, key: answer[key] + step}
+            if changed[key] < 1:
+                continue
+            sizes = [output_size(n, changed["k"], changed["s"], changed["p"], changed["d"])
+                     for n in question.input[1:]]
+            if sizes != list(question.output[1:]):
+                yield Mutant(f"{key} {'+' if step > 0 else '−'} {abs(step)}", changed)
+
+
+def data_mutants(question: QuestionBase, answer: Any) -> list[Mutant]:
+    """Wrong variants of a data answer, for the question's kind."""
+    if answer is None:
+        return []
+    if question.kind == "expression":
+        return list(_per_part(answer, question, lambda value, part: _expression_mutants(str(value))
+                              if value is not None else iter(())))
+    if question.kind == "choice":
+        return list(_per_part(answer, question, _choice_mutants))
+    if question.kind == "network":
+        if isinstance(answer, str):  # "impossible": any network is a wrong answer
+            return [Mutant("a network instead of 'impossible'", {"W1": [[1], [1]], "W2": [[1, -1]]})]
+        return list(_network_mutants(answer))
+    if question.kind == "conv":
+        return list(_conv_mutants(question, answer))
+    return []
+
+
+# --- answers given as code --------------------------------------------------------------------
+
+def _skipped(node: ast.FunctionDef | ast.ClassDef, only: frozenset[str] | None, depth: int) -> bool:
+    """A top-level function, class or method the question never uses: its mutants could not
+    lose credit, so they are not made. ``__init__`` runs whenever its class is used."""
+    return only is not None and depth == 0 and node.name not in only and node.name != "__init__"
+
+
+class _Sites(ast.NodeVisitor):
+    """The places inside function bodies where one small change can be made."""
+
+    def __init__(self, only: frozenset[str] | None) -> None:
+        self.sites: list[tuple[int, str]] = []
+        self.depth = 0
+        self.only = only
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if self.depth == 0 and not _skipped(node, self.only, 0):
+            for statement in node.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.visit(statement)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if _skipped(node, self.only, self.depth):
+            return
+        self.depth += 1
+        body = node.body[1:] if ast.get_docstring(node) else node.body
+        for statement in body:
+            self.visit(statement)
+        self.depth -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if self.depth:
+            label = _site_label(node)
+            if label:
+                self.sites.append((len(self.sites), label))
+        super().generic_visit(node)
+
+
+def _site_label(node: ast.AST) -> str | None:
+    line = getattr(node, "lineno", "?")
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOP_SWAPS:
+        return f"line {line}: {type(node.op).__name__} → {_BINOP_SWAPS[type(node.op)].__name__}"
+    if isinstance(node, ast.Compare) and type(node.ops[0]) in _COMPARE_SWAPS:
+        return f"line {line}: {type(node.ops[0]).__name__} → {_COMPARE_SWAPS[type(node.ops[0])].__name__}"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return f"line {line}: unary minus removed"
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return f"line {line}: {node.value!r} changed"
+    if isinstance(node, ast.Attribute) and node.attr in {"T", "mT"}:
+        return f"line {line}: .{node.attr} dropped"
+    return None
+
+
+class _Apply(ast.NodeTransformer):
+    """Makes the change at one site, counting sites in the order :class:`_Sites` found them."""
+
+    def __init__(self, target: int, only: frozenset[str] | None) -> None:
+        self.target = target
+        self.index = -1
+        self.depth = 0
+        self.only = only
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        if self.depth == 0 and not _skipped(node, self.only, 0):
+            node.body = [self.visit(s) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) else s
+                         for s in node.body]
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        if _skipped(node, self.only, self.depth):
+            return node
+        self.depth += 1
+        start = 1 if ast.get_docstring(node) else 0
+        node.body[start:] = [self.visit(s) for s in node.body[start:]]
+        self.depth -= 1
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if self.depth and _site_label(node):
+            self.index += 1
+            if self.index == self.target:
+                return self._change(node)
+        return super().generic_visit(node)
+
+    def _change(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.BinOp):
+            node.op = _BINOP_SWAPS[type(node.op)]()
+        elif isinstance(node, ast.Compare):
+            node.ops[0] = _COMPARE_SWAPS[type(node.ops[0])]()
+        elif isinstance(node, ast.UnaryOp):
+            return node.operand
+        elif isinstance(node, ast.Constant):
+            node.value = node.value + 1 if node.value in (0, -1) else node.value * 2
+        elif isinstance(node, ast.Attribute):
+            return node.value
+        return node
+
+
+def code_mutants(source: str, seed: int, limit: int, only: frozenset[str] | None = None) -> list[Mutant]:
+    """Up to ``limit`` one-change variants of a Python source, chosen from the seed; with
+    ``only``, changes are made only in the top-level functions, classes and methods it names."""
+    tree = ast.parse(source)
+    finder = _Sites(only)
+    finder.visit(tree)
+    chosen = sorted(random.Random(seed).sample(finder.sites, min(limit, len(finder.sites))))
+    mutants = []
+    for index, label in chosen:
+        changed = _Apply(index, only).visit(copy.deepcopy(tree))
+        mutants.append(Mutant(label, source=ast.unparse(ast.fix_missing_locations(changed))))
+    return mutants
+
+
+def _used_names(question: QuestionBase) -> frozenset[str] | None:
+    """What of the source file a question uses: a function question its function; a module
+    question the names in its statements; None (the whole file) otherwise."""
+    if question.kind == "function":
+        return frozenset({str(question.answer_source("").name)})
+    statements = [*getattr(question, "setup", []), *getattr(question, "steps", [])]
+    if not statements:
+        return None
+    names: set[str] = set()
+    for text in statements:
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+    return frozenset(names)
+
+
+# --- running them -----------------------------------------------------------------------------
+
+def _full_marks(rubric: Rubric, question: QuestionBase, folder: Path, options: Options) -> bool:
+    single = rubric.model_copy(update={"questions": [question]})
+    report = grade(single, folder, options)
+    return report.results[0].score >= question.points
+
+
+def _data_run(rubric: Rubric, question: QuestionBase, reference: Path, work: Path,
+              mutant: Mutant, options: Options) -> bool:
+    import yaml
+
+    folder = Path(tempfile.mkdtemp(dir=work))
+    shutil.copytree(reference, folder, dirs_exist_ok=True)
+    answers_file = question.answer_source(rubric.assignment.answers_file)
+    data = read_answers(open_submission(folder, rubric.assignment.files), str(answers_file.file)).data or {}
+    data[str(answers_file.name)] = mutant.answer
+    (folder / str(answers_file.file)).write_text(yaml.safe_dump(data, allow_unicode=True))
+    return _full_marks(rubric, question, folder, options)
+
+
+def _code_run(rubric: Rubric, question: QuestionBase, reference: Path, work: Path,
+              file: str, mutant: Mutant, options: Options) -> bool:
+    folder = Path(tempfile.mkdtemp(dir=work))
+    shutil.copytree(reference, folder, dirs_exist_ok=True)
+    (folder / file).write_text(mutant.source or "")
+    folder.chmod(0o755)
+    return _full_marks(rubric, question, folder, options)
+
+
+def mutate(rubric: Rubric, reference: Path, options: Options, limit: int = DEFAULT_LIMIT,
+           workers: int = 2) -> list[QuestionMutation]:
+    """Grade up to ``limit`` mutants of the reference per autograded question."""
+    assignment = rubric.assignment
+    submission = open_submission(reference, assignment.files)
+    jobs: list[tuple[QuestionBase, str, Callable[[], bool]]] = []
+    with tempfile.TemporaryDirectory(prefix="autograder-mutants-") as temporary:
+        work = Path(temporary)
+        work.chmod(0o755)
+        for question in rubric.questions:
+            if question.graded_by_hand():
+                continue
+            seed = question_seed(assignment.name, question.id)
+            source = question.answer_source(assignment.answers_file)
+            if question.runs_code(assignment.answers_file):
+                file = str(source.file)
+                mutants = code_mutants((reference / file).read_text(), seed, limit, _used_names(question))
+                for m in mutants:
+                    jobs.append((question, m.label, lambda q=question, m=m, f=file: _code_run(
+                        rubric, q, reference, work, f, m, options)))
+            else:
+                data = read_answers(submission, str(source.file)).data or {}
+                mutants = data_mutants(question, data.get(str(source.name)))
+                picked = random.Random(seed).sample(mutants, min(limit, len(mutants)))
+                for m in picked:
+                    jobs.append((question, m.label, lambda q=question, m=m: _data_run(
+                        rubric, q, reference, work, m, options)))
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            survived = list(pool.map(lambda job: job[2](), jobs))
+    results = []
+    for question in rubric.questions:
+        mine = [(label, alive) for (q, label, _), alive in zip(jobs, survived) if q is question]
+        if mine:
+            alive = [label for label, kept in mine if kept]
+            results.append(QuestionMutation(
+                question, len(mine),
+                tuple(a for a in alive if not _accepted(question, a)),
+                tuple(a for a in alive if _accepted(question, a)),
+            ))
+    return results
