@@ -279,7 +279,7 @@ def _gradescope_source(open_dir: Path, assignment: str) -> Path:
 
 
 def test_constructions_graded_as_gradescope_runs_them(open_dir: Path) -> None:
-    """Seed 003: the flipped threshold earns 10/20, a sign-flipped tanh mapping 5/5; seed 001's
+    """Seed 003: the flipped threshold earns 10/20, a sign-flipped tanh mapping 1/1 (bonus); seed 001's
     reference, code questions included, scores full marks with the two-input networks' pictures in
     escaped HTML."""
     source = _gradescope_source(open_dir, "perceptron-weights")
@@ -297,8 +297,9 @@ def test_constructions_graded_as_gradescope_runs_them(open_dir: Path) -> None:
     for path in (submission, *submission.iterdir()):
         path.chmod(0o755 if path.is_dir() else 0o644)
     results = graded(source, submission, open_dir)
-    assert [t["score"] for t in results["tests"]] == [10, 5, 0]  # P4's file was not submitted
-    assert "residual_mlp.py" in results["tests"][2]["output"]
+    # p1, p2 (no answers.yaml entry), p2-code, p3, p4-xbar, p4-code (its file was not submitted)
+    assert [t["score"] for t in results["tests"]] == [10, 0, 1, 0, 0, 0]
+    assert "residual_mlp.py" in results["tests"][5]["output"]
     assert "for x = (0, 0, 0, 0, 0) your network outputs 1; expected 0" in results["tests"][0]["output"]
 
     source = _gradescope_source(open_dir / "second", "relu-networks")
@@ -307,4 +308,5 @@ def test_constructions_graded_as_gradescope_runs_them(open_dir: Path) -> None:
     pictured = [t for t in results["tests"] if t["output_format"] == "html"]
     assert [t["name"][:6] for t in pictured] == ["Q7(a):", "Q7(b):", "Q7(c):"]
     assert all("data:image/png;base64," in t["output"] for t in pictured)
-    assert results["score"] == 17  # 9 for the constructions (bonus included), 8 for the code
+    # 20 autograded + bonus: Q5(c), Q5(d), Q7(c), q8b-code (Q6 is by hand)
+    assert results["score"] == 24
