@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import yaml
+
 from autograder.grading import Options, grade, question_seed
 from autograder.rubric import Rubric
 from autograder.spec import QuestionBase
@@ -226,39 +228,6 @@ def _skipped(node: ast.FunctionDef | ast.ClassDef, only: frozenset[str] | None, 
     return only is not None and depth == 0 and node.name not in only and node.name != "__init__"
 
 
-class _Sites(ast.NodeVisitor):
-    """The places inside function bodies where one small change can be made."""
-
-    def __init__(self, only: frozenset[str] | None) -> None:
-        self.sites: list[tuple[int, str]] = []
-        self.depth = 0
-        self.only = only
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if self.depth == 0 and not _skipped(node, self.only, 0):
-            for statement in node.body:
-                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.visit(statement)
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        if _skipped(node, self.only, self.depth):
-            return
-        self.depth += 1
-        body = node.body[1:] if ast.get_docstring(node) else node.body
-        for statement in body:
-            self.visit(statement)
-        self.depth -= 1
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-
-    def generic_visit(self, node: ast.AST) -> None:
-        if self.depth:
-            label = _site_label(node)
-            if label:
-                self.sites.append((len(self.sites), label))
-        super().generic_visit(node)
-
-
 def _site_label(node: ast.AST) -> str | None:
     line = getattr(node, "lineno", "?")
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOP_SWAPS:
@@ -274,14 +243,30 @@ def _site_label(node: ast.AST) -> str | None:
     return None
 
 
-class _Apply(ast.NodeTransformer):
-    """Makes the change at one site, counting sites in the order :class:`_Sites` found them."""
+def _change(node: ast.AST) -> ast.AST:
+    """The node with the change its label names."""
+    if isinstance(node, ast.BinOp):
+        node.op = _BINOP_SWAPS[type(node.op)]()
+    elif isinstance(node, ast.Compare):
+        node.ops[0] = _COMPARE_SWAPS[type(node.ops[0])]()
+    elif isinstance(node, ast.UnaryOp):
+        return node.operand
+    elif isinstance(node, ast.Constant):
+        node.value = node.value + 1 if node.value in (0, -1) else node.value * 2
+    elif isinstance(node, ast.Attribute):
+        return node.value
+    return node
 
-    def __init__(self, target: int, only: frozenset[str] | None) -> None:
-        self.target = target
-        self.index = -1
-        self.depth = 0
+
+class _Mutator(ast.NodeTransformer):
+    """Walks the places inside the used functions where one small change can be made, in a
+    fixed order, labelling each; with ``target``, makes the change at that place."""
+
+    def __init__(self, only: frozenset[str] | None, target: int | None = None) -> None:
         self.only = only
+        self.target = target
+        self.labels: list[str] = []
+        self.depth = 0
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         if self.depth == 0 and not _skipped(node, self.only, 0):
@@ -301,36 +286,25 @@ class _Apply(ast.NodeTransformer):
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
-        if self.depth and _site_label(node):
-            self.index += 1
-            if self.index == self.target:
-                return self._change(node)
+        label = _site_label(node) if self.depth else None
+        if label:
+            self.labels.append(label)
+            if len(self.labels) - 1 == self.target:
+                return _change(node)
         return super().generic_visit(node)
-
-    def _change(self, node: ast.AST) -> ast.AST:
-        if isinstance(node, ast.BinOp):
-            node.op = _BINOP_SWAPS[type(node.op)]()
-        elif isinstance(node, ast.Compare):
-            node.ops[0] = _COMPARE_SWAPS[type(node.ops[0])]()
-        elif isinstance(node, ast.UnaryOp):
-            return node.operand
-        elif isinstance(node, ast.Constant):
-            node.value = node.value + 1 if node.value in (0, -1) else node.value * 2
-        elif isinstance(node, ast.Attribute):
-            return node.value
-        return node
 
 
 def code_mutants(source: str, seed: int, limit: int, only: frozenset[str] | None = None) -> list[Mutant]:
     """Up to ``limit`` one-change variants of a Python source, chosen from the seed; with
     ``only``, changes are made only in the top-level functions, classes and methods it names."""
     tree = ast.parse(source)
-    finder = _Sites(only)
-    finder.visit(tree)
-    chosen = sorted(random.Random(seed).sample(finder.sites, min(limit, len(finder.sites))))
+    finder = _Mutator(only)
+    finder.visit(copy.deepcopy(tree))
+    sites = list(enumerate(finder.labels))
+    chosen = sorted(random.Random(seed).sample(sites, min(limit, len(sites))))
     mutants = []
     for index, label in chosen:
-        changed = _Apply(index, only).visit(copy.deepcopy(tree))
+        changed = _Mutator(only, index).visit(copy.deepcopy(tree))
         mutants.append(Mutant(label, source=ast.unparse(ast.fix_missing_locations(changed))))
     return mutants
 
@@ -361,24 +335,12 @@ def _full_marks(rubric: Rubric, question: QuestionBase, folder: Path, options: O
     return report.results[0].score >= question.points
 
 
-def _data_run(rubric: Rubric, question: QuestionBase, reference: Path, work: Path,
-              mutant: Mutant, options: Options) -> bool:
-    import yaml
-
+def _run(rubric: Rubric, question: QuestionBase, reference: Path, work: Path,
+         file: str, text: str, options: Options) -> bool:
+    """Whether the reference with ``file`` replaced by ``text`` still gets full marks."""
     folder = Path(tempfile.mkdtemp(dir=work))
     shutil.copytree(reference, folder, dirs_exist_ok=True)
-    answers_file = question.answer_source(rubric.assignment.answers_file)
-    data = read_answers(open_submission(folder, rubric.assignment.files), str(answers_file.file)).data or {}
-    data[str(answers_file.name)] = mutant.answer
-    (folder / str(answers_file.file)).write_text(yaml.safe_dump(data, allow_unicode=True))
-    return _full_marks(rubric, question, folder, options)
-
-
-def _code_run(rubric: Rubric, question: QuestionBase, reference: Path, work: Path,
-              file: str, mutant: Mutant, options: Options) -> bool:
-    folder = Path(tempfile.mkdtemp(dir=work))
-    shutil.copytree(reference, folder, dirs_exist_ok=True)
-    (folder / file).write_text(mutant.source or "")
+    (folder / file).write_text(text, encoding="utf-8")
     folder.chmod(0o755)
     return _full_marks(rubric, question, folder, options)
 
@@ -388,7 +350,8 @@ def mutate(rubric: Rubric, reference: Path, options: Options, limit: int = DEFAU
     """Grade up to ``limit`` mutants of the reference per autograded question."""
     assignment = rubric.assignment
     submission = open_submission(reference, assignment.files)
-    jobs: list[tuple[QuestionBase, str, Callable[[], bool]]] = []
+    answers: dict[str, dict[str, Any]] = {}
+    jobs: list[tuple[QuestionBase, str, str, str]] = []  # question, label, file, its new text
     with tempfile.TemporaryDirectory(prefix="autograder-mutants-") as temporary:
         work = Path(temporary)
         work.chmod(0o755)
@@ -397,24 +360,25 @@ def mutate(rubric: Rubric, reference: Path, options: Options, limit: int = DEFAU
                 continue
             seed = question_seed(assignment.name, question.id)
             source = question.answer_source(assignment.answers_file)
+            file = str(source.file)
             if question.runs_code(assignment.answers_file):
-                file = str(source.file)
                 mutants = code_mutants((reference / file).read_text(), seed, limit, _used_names(question))
-                for m in mutants:
-                    jobs.append((question, m.label, lambda q=question, m=m, f=file: _code_run(
-                        rubric, q, reference, work, f, m, options)))
+                texts = [(m.label, m.source or "") for m in mutants]
             else:
-                data = read_answers(submission, str(source.file)).data or {}
+                if file not in answers:  # read once per answers file
+                    answers[file] = read_answers(submission, file).data or {}
+                data = answers[file]
                 mutants = data_mutants(question, data.get(str(source.name)))
                 picked = random.Random(seed).sample(mutants, min(limit, len(mutants)))
-                for m in picked:
-                    jobs.append((question, m.label, lambda q=question, m=m: _data_run(
-                        rubric, q, reference, work, m, options)))
+                texts = [(m.label, yaml.safe_dump({**data, str(source.name): m.answer}, allow_unicode=True))
+                         for m in picked]
+            jobs += [(question, label, file, text) for label, text in texts]
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            survived = list(pool.map(lambda job: job[2](), jobs))
+            survived = list(pool.map(
+                lambda job: _run(rubric, job[0], reference, work, job[2], job[3], options), jobs))
     results = []
     for question in rubric.questions:
-        mine = [(label, alive) for (q, label, _), alive in zip(jobs, survived) if q is question]
+        mine = [(label, alive) for (q, label, _, _), alive in zip(jobs, survived) if q is question]
         if mine:
             alive = [label for label, kept in mine if kept]
             results.append(QuestionMutation(
