@@ -46,10 +46,14 @@ def _open(assignment: str, roots: list[Path] | None = None) -> Course:
         sys.exit(2)
 
 
-def _protect(course: Course) -> None:
-    """As root, student code runs as another user: make the secrets unreadable to it."""
+def _protect(course: Course, *private: Path) -> None:
+    """As root, student code runs as another user: make the secrets unreadable to it.
+
+    ``private`` adds what one student must not read of another's: their submitted folders and
+    the results written for them (a regrade grades many students on one machine).
+    """
     if os.geteuid() == 0:
-        hide_from_others([course.rubric_path.parent, course.reference_dir])
+        hide_from_others([course.rubric_path.parent, course.reference_dir, *private])
 
 
 def _print_grading_errors(report: Report, console: Console) -> None:
@@ -134,11 +138,11 @@ def grade_command(assignment: str, submissions: tuple[Path, ...], out: Path | No
     from autograder.regrade import METADATA, RegradeError, find_submissions, regrade
 
     course = _open(assignment)
-    _protect(course)
     options = Options(device=device, reference=course.reference_dir)
     console = Console()
     if len(submissions) == 1 and not (submissions[0] / METADATA).is_file():
         target = out or Path("results.json")
+        _protect(course)
         report = grade(course.rubric, submissions[0], options)
         write_results(target, gradescope_results(report))
         print_report(report, console, heading=f"{course.rubric.assignment.title} — {submissions[0]}")
@@ -152,6 +156,8 @@ def grade_command(assignment: str, submissions: tuple[Path, ...], out: Path | No
         click.echo(f"grade: {error}", err=True)
         sys.exit(2)
     folder = out or Path("regrade")
+    folder.mkdir(parents=True, exist_ok=True)
+    _protect(course, folder, *submissions, *(s.folder for s in found))
     done = iter(range(1, len(found) + 1))
 
     def progress(submitted: Any, report: Report) -> None:
