@@ -86,10 +86,14 @@ else
 fi
 
 if [ "$IS_ROOT" = 1 ]; then
-  if ! id -u "$SANDBOX_USER" >/dev/null 2>&1; then
-    say "creating sandbox user $SANDBOX_USER (no home, no login)"
-    useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SANDBOX_USER"
-  fi
+  # One account per task running at once (regrade workers, mutation testing): the grader kills
+  # every process of a task's account when the task ends, so two tasks never share one.
+  for name in "$SANDBOX_USER" "$SANDBOX_USER"-{1..7}; do
+    if ! id -u "$name" >/dev/null 2>&1; then
+      say "creating sandbox user $name (no home, no login)"
+      useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$name"
+    fi
+  done
   # Secrets stay unreadable to the sandbox user (the grader re-applies this at every run).
   for secret in "$ROOT/rubrics" "$ROOT/reference"; do
     [ -e "$secret" ] && chmod -R o-rwx "$secret"

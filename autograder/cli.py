@@ -128,19 +128,29 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
               help="One submission: the results.json to write (default results.json). Several, or "
                    "a Gradescope export: the folder for their results (default regrade/).")
 @click.option("--device", type=DEVICE, default=None, help="Override the rubric's device policy.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded at once, each worker warm (torch loaded once).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine; dask: a Dask cluster (local, or --scheduler).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --executor dask: a running scheduler, e.g. tcp://host:8786.")
+@click.option("--force", is_flag=True, help="Regrade submissions that already have results.")
 def grade_command(assignment: str, submissions: tuple[Path, ...], out: Path | None,
-                  device: str | None) -> None:
+                  device: str | None, workers: int, executor: str, scheduler: str | None,
+                  force: bool) -> None:
     """Grade SUBMISSIONS locally: results.json and a summary table.
 
     Several folders, or a folder of Gradescope's "Export Submissions" (with
-    submission_metadata.yml), are regraded into OUT/LABEL/results.json and OUT/scores.csv.
+    submission_metadata.yml), are regraded into OUT/LABEL/results.json, OUT/scores.csv,
+    OUT/questions/ID.csv and the instructor's page OUT/report.html. A regrade resumes: what
+    already has results is skipped unless --force.
     """
-    from autograder.regrade import METADATA, RegradeError, find_submissions, regrade
+    from autograder.regrade import METADATA
 
     course = _open(assignment)
     options = Options(device=device, reference=course.reference_dir)
     console = Console()
-    if len(submissions) == 1 and not (submissions[0] / METADATA).is_file():
+    if len(submissions) == 1 and not (submissions[0] / METADATA).is_file() and executor == "local":
         target = out or Path("results.json")
         _protect(course)
         report = grade(course.rubric, submissions[0], options)
@@ -150,23 +160,52 @@ def grade_command(assignment: str, submissions: tuple[Path, ...], out: Path | No
         console.print(f"results: {target}")
         _say_figures(write_figures(target.parent / "figures", report.results), console)
         return
+    _regrade_many(course, submissions, out or Path("regrade"), options, workers, executor,
+                  scheduler, force, console)
+
+
+def _regrade_many(course: Course, submissions: tuple[Path, ...], folder: Path, options: Options,
+                  workers: int, executor_kind: str, scheduler: str | None, force: bool,
+                  console: Console) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from autograder.executors import DaskUnavailable, WorkerSpec, make_executor
+    from autograder.regrade import RegradeError, find_submissions, regrade
+    from autograder.report.html import write_report
+
     try:
         found = find_submissions(submissions)
     except RegradeError as error:
         click.echo(f"grade: {error}", err=True)
         sys.exit(2)
-    folder = out or Path("regrade")
     folder.mkdir(parents=True, exist_ok=True)
     _protect(course, folder, *submissions, *(s.folder for s in found))
-    done = iter(range(1, len(found) + 1))
+    executor = make_executor(executor_kind, WorkerSpec(course.rubric_path, options), workers, scheduler)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    counts = {"graded": 0, "skipped": 0, "errors": 0}
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("grading", total=len(found))
 
-    def progress(submitted: Any, report: Report) -> None:
-        errors = f", [red]{len(report.grading_errors)} grading error(s)[/]" if report.grading_errors else ""
-        console.print(f"[{next(done)}/{len(found)}] {escape(submitted.label)}: "
-                      f"{report.score:g} / {report.max_score:g}{errors}", highlight=False)
+        def progress(outcome: Any, fresh: bool) -> None:
+            counts["graded" if fresh else "skipped"] += 1
+            counts["errors"] += bool(outcome.grading_errors)
+            bar.advance(task)
+            if outcome.grading_errors:
+                bar.console.print(f"[red]{escape(outcome.label)}: {outcome.grading_errors} grading error(s)[/]",
+                                  highlight=False)
 
-    regrade(course.rubric, found, folder, options, progress)
-    console.print(f"results: {folder}/LABEL/results.json; scores: {folder / 'scores.csv'}")
+        try:
+            outcomes = regrade(course.rubric, found, folder, executor, force, progress)
+        except DaskUnavailable as error:
+            click.echo(f"grade: {error}", err=True)
+            sys.exit(2)
+    report_path = write_report(folder / "report.html", course.rubric, outcomes)
+    console.print(
+        f"{counts['graded']} graded, {counts['skipped']} already graded (--force regrades them), "
+        f"{counts['errors']} with grading errors", highlight=False,
+    )
+    console.print(f"results: {folder}/LABEL/results.json; scores: {folder / 'scores.csv'}, "
+                  f"{folder / 'questions'}/ID.csv; report: {report_path}", highlight=False)
 
 
 @main.command()

@@ -46,6 +46,7 @@ class Options:
     mode: Mode = "grade"
     device: str | None = None
     reference: Path | None = None  # the reference folder, where questions' oracles live
+    sandbox: Sandbox | None = None  # an open sandbox to share (a regrade worker's); else one per run
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class _Session:
 
     def get_sandbox(self) -> Sandbox:
         if self.sandbox is None:
-            self.sandbox = self.stack.enter_context(Sandbox(sandbox_user()))
+            self.sandbox = self.options.sandbox or self.stack.enter_context(Sandbox(sandbox_user()))
         return self.sandbox
 
     def answer(self, question: QuestionBase) -> Answer:

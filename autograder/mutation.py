@@ -27,8 +27,10 @@ import random
 import re
 import shutil
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -36,6 +38,7 @@ import yaml
 
 from autograder.grading import Options, grade, question_seed
 from autograder.rubric import Rubric
+from autograder.sandbox import Sandbox, sandbox_user
 from autograder.spec import QuestionBase
 from autograder.submission import open_submission, read_answers
 
@@ -373,9 +376,17 @@ def mutate(rubric: Rubric, reference: Path, options: Options, limit: int = DEFAU
                 texts = [(m.label, yaml.safe_dump({**data, str(source.name): m.answer}, allow_unicode=True))
                          for m in picked]
             jobs += [(question, label, file, text) for label, text in texts]
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            survived = list(pool.map(
-                lambda job: _run(rubric, job[0], reference, work, job[2], job[3], options), jobs))
+        local = threading.local()
+        opening = threading.Lock()
+        with ExitStack() as sandboxes, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            def run(job: tuple[QuestionBase, str, str, str]) -> bool:
+                if not hasattr(local, "options"):  # one warm sandbox per thread, for all its mutants
+                    with opening:
+                        sandbox = sandboxes.enter_context(Sandbox(sandbox_user()))
+                    local.options = replace(options, sandbox=sandbox)
+                return _run(rubric, job[0], reference, work, job[2], job[3], local.options)
+
+            survived = list(pool.map(run, jobs))
     results = []
     for question in rubric.questions:
         mine = [(label, alive) for (q, label, _, _), alive in zip(jobs, survived) if q is question]

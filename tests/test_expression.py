@@ -260,3 +260,16 @@ def test_reference_scores_full_marks_and_template_zero(name: str) -> None:
     assert all(r.score == r.question.points for r in reference.autograded)
     template = grade_submission(rubric, ROOT / "student_template" / name, options)
     assert template.score == 0 and not template.grading_errors
+
+
+def test_a_matrix_plus_a_scalar_of_another_shape_is_wrong_not_a_grader_fault() -> None:
+    """Found by a generated regrade: broadcasting gave the answer a shape the hints did not expect."""
+    mlp = load_rubric(ROOT / "rubrics" / "mlp-backprop.yaml")
+    question = next(q for q in mlp.questions if q.title.startswith("1.2(c)"))
+    assert isinstance(question, ExpressionQuestion)
+    answers = parse_yaml((ROOT / "reference" / "mlp-backprop" / "answers.yaml").read_text(), "answers.yaml").data
+    mine = dict(answers[str(question.answer_source("answers.yaml").name)])
+    mine["W1"] = "(dl/dyhat^T dyhat/dz_3 W_2 dz_2/dz_1)^T x^T + 1"
+    verdict = grade(question, mine)
+    assert verdict.credit == pytest.approx(0.7)
+    assert "W1: not right" in " ".join(verdict.messages)

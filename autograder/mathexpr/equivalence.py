@@ -129,8 +129,12 @@ class Judge:
         mine: "sympy.Expr | None",
         theirs: "sympy.Expr | None",
     ) -> str:
-        if valid[0][0].ndim == 2 and all(self._close(got, want.T) for got, want in valid):
+        transposable = all(got.ndim == 2 and got.shape == want.T.shape for got, want in valid)
+        if transposable and all(self._close(got, want.T) for got, want in valid):
             return "it is the transpose of the answer: transposed?"
+        if any(got.shape != want.shape for got, want in valid):
+            got, want = next((g, w) for g, w in valid if g.shape != w.shape)
+            return f"its shape is {got.shape} where the answer's is {want.shape} at the sizes tried"
         ratio = _constant_ratio(valid)
         if ratio is not None:
             if math.isclose(ratio, -1.0, rel_tol=1e-6):

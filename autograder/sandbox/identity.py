@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import stat
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,42 @@ def sandbox_user() -> SandboxUser | None:
     if entry.pw_uid == 0:
         raise SandboxSetupError(f"the sandbox user '{name}' is root; use an unprivileged account")
     return SandboxUser(name=name, uid=entry.pw_uid, gid=entry.pw_gid)
+
+
+def lease_user(user: SandboxUser | None, stack: ExitStack) -> SandboxUser | None:
+    """An account of ``user``'s family (``student``, ``student-1`` … ``student-7``) that no other
+    open sandbox on this machine holds, held until ``stack`` closes.
+
+    After each task every process of the task's account is killed; two sandboxes running tasks
+    at once (regrade workers, mutation testing) must therefore never share an account. The
+    lease is an exclusive ``flock`` on a file per account, so it holds across processes and
+    threads and ends by itself if its holder dies. When every account is taken, the first one
+    is waited for.
+    """
+    if user is None:
+        return None
+    family = [user] + [
+        SandboxUser(f"{user.name}-{n}", entry.pw_uid, entry.pw_gid)
+        for n in range(1, 8)
+        for entry in [_account(f"{user.name}-{n}")] if entry is not None and entry.pw_uid != 0
+    ]
+    for blocking, candidate in [(False, c) for c in family] + [(True, family[0])]:
+        lock = open(f"/tmp/autograder-sandbox-user-{candidate.uid}.lock", "a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except OSError:
+            lock.close()
+            continue
+        stack.callback(lock.close)
+        return candidate
+    raise SandboxSetupError("no sandbox account could be leased")  # not reached: the last waits
+
+
+def _account(name: str) -> "pwd.struct_passwd | None":
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        return None
 
 
 def hide_from_others(paths: list[Path]) -> None:

@@ -12,25 +12,31 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import select
 import selectors
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from autograder.sandbox import protocol
-from autograder.sandbox.identity import SandboxUser
+from autograder.sandbox.identity import SandboxUser, lease_user
 
 RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
 
-_RUNNER_FILES = ("runner.py", "protocol.py", "harness.py")
+_RUNNER_FILES = ("runner.py", "protocol.py", "harness.py", "zygote.py")
 _ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES")
 _EXIT_GRACE_S = 1.0
+_ZYGOTE_START_S = 60.0
 _PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -183,7 +189,7 @@ def _live_processes_of(uid: int) -> list[int]:
     return pids
 
 
-def _kill_all(process: subprocess.Popen[bytes], user: SandboxUser | None) -> None:
+def _kill_all(process: Any, user: SandboxUser | None) -> None:
     """Kill the task's process group and, with a dedicated user, every process it owns."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -238,14 +244,119 @@ def _starts(prefix: list[str]) -> bool:
         return False
 
 
-class Sandbox:
-    """A grading session's sandbox; use as a context manager, then :meth:`run` tasks."""
+class _ForkedTask:
+    """A task forked by the zygote, seen through the zygote's messages (it is not our child)."""
 
-    def __init__(self, user: SandboxUser | None, python: str | None = None) -> None:
+    def __init__(self, zygote: "_Zygote", pid: int, output: BinaryIO) -> None:
+        self.zygote = zygote
+        self.pid = pid
+        self.output = output
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self._settle(block=False)
+
+    def wait(self) -> int | None:
+        return self._settle(block=True)
+
+    def _settle(self, block: bool) -> int | None:
+        if self.returncode is None:
+            try:
+                status = self.zygote.status(self.pid, block)
+            except (OSError, ValueError):
+                self.zygote.broken = True  # the sandbox goes back to cold starts
+                status = signal.SIGKILL  # as waitpid would say of a killed child
+            if status is not None:
+                self.returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+                self.zygote.busy.release()
+        return self.returncode
+
+
+class _Zygote:
+    """The grader's end of ``zygote.py``: torch imported once, one fork per task."""
+
+    def __init__(self, python: str, runner_dir: Path, env: dict[str, str], user: SandboxUser | None,
+                 isolate: bool) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.user = user
+        self.isolate = isolate
+        self.broken = False
+        self.busy = threading.Lock()  # one task at a time; a second thread starts cold instead
+        self.channel = ours
+        self.process = subprocess.Popen(
+            [python, "-s", "-B", str(runner_dir / "zygote.py"), str(theirs.fileno())],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),), cwd=runner_dir, env=env,
+        )
+        theirs.close()
+        self.channel.settimeout(_ZYGOTE_START_S)
+        if self._read() != {"ready": True}:
+            raise OSError("the zygote did not start")
+        self.channel.settimeout(None)
+
+    def _read(self) -> dict[str, Any]:
+        header = self._exactly(4)
+        (size,) = struct.unpack("!I", header)
+        return json.loads(self._exactly(size))
+
+    def _exactly(self, size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            chunk = self.channel.recv(size - len(data))
+            if not chunk:
+                raise OSError("the zygote closed its socket")
+            data += chunk
+        return bytes(data)
+
+    def fork(self, request: dict[str, Any], workdir: Path, env: dict[str, str],
+             out_fd: int, reply_fd: int, output: BinaryIO) -> _ForkedTask:
+        """Send one task; the child runs it with the pipes' write ends as stdout and reply."""
+        order = {
+            "request": request, "workdir": str(workdir), "env": env, "isolate": self.isolate,
+            "uid": self.user.uid if self.user else None, "gid": self.user.gid if self.user else None,
+        }
+        data = json.dumps(order).encode()
+        socket.send_fds(self.channel, [struct.pack("!I", len(data))], [out_fd, reply_fd])
+        self.channel.sendall(data)
+        return _ForkedTask(self, int(self._read()["pid"]), output)
+
+    def status(self, pid: int, block: bool) -> int | None:
+        """The task's ``waitpid`` status once it has ended; None while it runs (not blocking)."""
+        if not block:
+            ready, _, _ = select.select([self.channel], [], [], 0)
+            if not ready:
+                return None
+        message = self._read()
+        if message.get("pid") != pid:
+            raise OSError("the zygote answered for another task")
+        return int(message["status"])
+
+    def close(self) -> None:
+        self.channel.close()  # EOF: the zygote leaves
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Sandbox:
+    """A grading session's sandbox; use as a context manager, then :meth:`run` tasks.
+
+    ``warm`` (the default) starts a zygote that imports torch once and forks each task from it;
+    where it cannot start, or with ``warm=False``, every task starts a fresh interpreter. Both
+    give the task the same isolation. A sandbox may be kept open across many submissions (a
+    regrade worker), since nothing of one task survives into the next.
+    """
+
+    def __init__(self, user: SandboxUser | None, python: str | None = None, warm: bool = True) -> None:
         self.user = user
         self.python = python or sys.executable
+        self.warm = warm
         self._base: Path | None = None
         self._launcher: list[str] | None = None
+        self._zygote: _Zygote | None = None
+        self._leases = ExitStack()
 
     @property
     def network_isolated(self) -> bool:
@@ -254,6 +365,8 @@ class Sandbox:
 
     def __enter__(self) -> "Sandbox":
         _become_subreaper()
+        self._leases = ExitStack()
+        self.user = lease_user(self.user, self._leases)
         self._launcher = _launcher(self.user)
         self._base = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         os.chmod(self._base, 0o711)  # others may enter, not list: workdirs stay private
@@ -264,12 +377,24 @@ class Sandbox:
             shutil.copyfile(here / name, runner_dir / name)
             os.chmod(runner_dir / name, 0o644)
         os.chmod(runner_dir, 0o755)
+        if self.warm:
+            self._zygote = self._start_zygote(runner_dir)
         return self
 
+    def _start_zygote(self, runner_dir: Path) -> _Zygote | None:
+        try:
+            return _Zygote(self.python, runner_dir, self._env(runner_dir), self.user, self.network_isolated)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return None  # cold starts still work
+
     def __exit__(self, *exc: object) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
         if self._base is not None:
             _remove_tree(self._base)
             self._base = None
+        self._leases.close()
 
     def _env(self, workdir: Path) -> dict[str, str]:
         env = {
@@ -326,6 +451,9 @@ class Sandbox:
             # No setpriv on this machine: subprocess switches the user itself.
             user_args = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}
         started = time.monotonic()
+        process = self._fork(request, workdir, reply_read, reply_write)
+        if process is not None:
+            return self._finish(process, reply_read, limits, started)
         try:
             process = subprocess.Popen(
                 [*launcher, self.python, "-s", "-B", str(self._base / "runner" / "runner.py")],
@@ -340,21 +468,45 @@ class Sandbox:
             )
         finally:
             os.close(reply_write)
+        assert process.stdin is not None and process.stdout is not None
         try:
-            assert process.stdin is not None and process.stdout is not None
-            try:
-                process.stdin.write(json.dumps(request).encode())
-                process.stdin.close()
-            except BrokenPipeError:
-                pass
+            process.stdin.write(json.dumps(request).encode())
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        return self._finish(process, reply_read, limits, started, process.stdout)
+
+    def _fork(self, request: dict[str, Any], workdir: Path, reply_read: int,
+              reply_write: int) -> _ForkedTask | None:
+        """Start the task from the zygote; None when there is none (or it just failed)."""
+        zygote = self._zygote
+        if zygote is None or zygote.broken or not zygote.busy.acquire(blocking=False):
+            return None
+        out_read, out_write = os.pipe()
+        output = os.fdopen(out_read, "rb", buffering=0)
+        try:
+            task = zygote.fork(request, workdir, self._env(workdir), out_write, reply_write, output)
+        except (OSError, ValueError):
+            zygote.broken = True  # from now on, cold starts
+            zygote.busy.release()
+            output.close()
+            return None
+        finally:
+            os.close(out_write)
+        os.close(reply_write)
+        return task
+
+    def _finish(self, process: Any, reply_read: int, limits: Limits, started: float,
+                output_stream: Any = None) -> RunResult:
+        stream = output_stream if output_stream is not None else process.output
+        try:
             output, reply, timed_out, too_big = self._collect(
-                process, process.stdout.fileno(), reply_read, limits, started
+                process, stream.fileno(), reply_read, limits, started
             )
         finally:
             _kill_all(process, self.user)
             os.close(reply_read)
-            if process.stdout is not None:
-                process.stdout.close()
+            stream.close()
         seconds = time.monotonic() - started
         shown = output.data.decode("utf-8", "replace")
         if output.dropped:
@@ -369,7 +521,7 @@ class Sandbox:
         return self._decode(bytes(reply), common)
 
     def _collect(
-        self, process: subprocess.Popen[bytes], out_fd: int, reply_fd: int, limits: Limits,
+        self, process: Any, out_fd: int, reply_fd: int, limits: Limits,
         started: float,
     ) -> tuple[_Capture, bytearray, bool, bool]:
         """Read output and reply until both close, the deadline passes, or the reply overflows."""

@@ -284,8 +284,12 @@ def _run_task(task: dict[str, Any], workdir: str, device: str) -> dict[str, Any]
 
 
 def main() -> None:
-    """Read the request, run the task, reply, and leave without running the student's atexit."""
-    request = json.loads(sys.stdin.read())
+    """Read the request from stdin and serve it (a cold start: ``python runner.py``)."""
+    serve(json.loads(sys.stdin.read()))
+
+
+def serve(request: dict[str, Any]) -> None:
+    """Run the task, reply, and leave without running the student's atexit handlers."""
     fd = request["result_fd"]
     workdir = request["workdir"]
     os.chdir(workdir)

@@ -1,0 +1,188 @@
+"""Where a regrade's submissions are graded: here, in a local pool of warm workers, or on Dask.
+
+Every executor grades each submission with :func:`autograder.regrade.grade_into` (results.json
+and summary.json in the output folder) and yields its :class:`~autograder.regrade.Outcome` as
+soon as it is done. Workers are *warm*: each loads the rubric once and keeps one sandbox open,
+whose zygote imported torch once (``autograder/sandbox/zygote.py``); every question of every
+submission is still a fresh sandboxed process forked from it, so one submission cannot touch
+the next. Scores do not depend on the executor: each question's random draws are seeded by the
+assignment and question alone.
+
+Dask (``--executor dask``) was chosen over Ray because it is pure Python, installs from PyPI in
+seconds with no daemon or dashboard of its own, starts a local cluster inside a test, and
+schedules by named worker resources (``GPU``), which is what "questions that need a GPU run on
+workers that have one" needs. Ray's wheel alone is larger than torch's CPU build.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import multiprocessing.util
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+from autograder.grading import Options
+from autograder.regrade import Outcome, Submitted, grade_into
+from autograder.rubric import Rubric, load_rubric
+from autograder.sandbox import Sandbox, sandbox_user
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker needs to grade: the rubric's file and how to grade (sent to every worker)."""
+
+    rubric_path: Path
+    options: Options
+
+    @property
+    def needs_gpu(self) -> bool:
+        """Whether the assignment's code must run on CUDA (``device: cuda``, or ``--device cuda``)."""
+        rubric = load_rubric(self.rubric_path, str(self.rubric_path))
+        return (self.options.device or rubric.assignment.device) == "cuda"
+
+
+class _Warm:
+    """One worker process's rubric and open sandbox, made on its first submission."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        self.rubric: Rubric = load_rubric(spec.rubric_path, str(spec.rubric_path))
+        self.stack = ExitStack()
+        sandbox = self.stack.enter_context(Sandbox(sandbox_user()))
+        self.options = replace(spec.options, sandbox=sandbox)
+        # Worker processes may end without running atexit (multiprocessing's), or with it (Dask's).
+        atexit.register(self.stack.close)
+        multiprocessing.util.Finalize(self, self.stack.close, exitpriority=10)
+
+
+# A cache, not shared state: each worker process keeps its own warm rubric and sandbox here so
+# that the second submission it grades pays nothing to start.
+_WARM: dict[WorkerSpec, _Warm] = {}
+
+
+def _warm(spec: WorkerSpec) -> _Warm:
+    if spec not in _WARM:
+        _WARM[spec] = _Warm(spec)
+    return _WARM[spec]
+
+
+def grade_in_worker(spec: WorkerSpec, submitted: Submitted, out_dir: Path) -> Outcome:
+    """Grade one submission in this (warm) worker process."""
+    warm = _warm(spec)
+    return grade_into(warm.rubric, submitted, out_dir, warm.options)
+
+
+class Executor(Protocol):
+    """Grades submissions and yields each outcome as it is done (in any order)."""
+
+    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
+        """Grade ``submissions`` into ``out_dir``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Serial:
+    """One submission after another, in this process (one warm sandbox for all)."""
+
+    spec: WorkerSpec
+
+    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
+        """Grade ``submissions`` in order."""
+        for submitted in submissions:
+            yield grade_in_worker(self.spec, submitted, out_dir)
+
+
+@dataclass(frozen=True)
+class LocalPool:
+    """``workers`` warm processes on this machine (started fresh: no state of ours is forked)."""
+
+    spec: WorkerSpec
+    workers: int
+
+    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
+        """Grade ``submissions`` on the pool; each worker warms up before its first one."""
+        if not submissions:
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=min(self.workers, len(submissions)), mp_context=context,
+            initializer=_warm, initargs=(self.spec,),
+        ) as pool:
+            futures = [pool.submit(grade_in_worker, self.spec, s, out_dir) for s in submissions]
+            for future in as_completed(futures):
+                yield future.result()
+
+
+class DaskUnavailable(RuntimeError):
+    """Dask's distributed scheduler is not installed, or the cluster cannot run the work."""
+
+
+@dataclass(frozen=True)
+class DaskCluster:
+    """Dask: a local cluster of ``workers`` processes, or the scheduler at ``address``.
+
+    A submission whose assignment needs CUDA asks for the worker resource ``GPU``; local workers
+    declare one when this machine has a GPU, and remote ones when started with
+    ``dask worker --resources GPU=1``. Without any such worker the regrade stops with a message
+    rather than wait forever.
+    """
+
+    spec: WorkerSpec
+    workers: int
+    address: str | None = None
+
+    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
+        """Grade ``submissions`` on the cluster."""
+        try:
+            from distributed import Client, LocalCluster, as_completed as dask_completed
+        except ImportError as error:
+            raise DaskUnavailable(
+                "--executor dask needs Dask's scheduler: pip install 'distributed'"
+            ) from error
+        if not submissions:
+            return
+        with ExitStack() as stack:
+            if self.address:
+                client = stack.enter_context(Client(self.address))
+            else:
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None, resources=_local_resources(),
+                ))
+                client = stack.enter_context(Client(cluster))
+            resources = {"GPU": 1} if self.spec.needs_gpu else None
+            if resources and not _any_worker_has(client, "GPU"):
+                raise DaskUnavailable("this assignment needs a GPU, and no Dask worker declares one")
+            futures = [
+                client.submit(grade_in_worker, self.spec, s, out_dir, key=f"grade-{s.label}",
+                              resources=resources, pure=False)
+                for s in submissions
+            ]
+            for future in dask_completed(futures):
+                yield future.result()
+
+
+def _local_resources() -> dict[str, float] | None:
+    try:
+        import torch
+
+        return {"GPU": 1} if torch.cuda.is_available() else None
+    except ImportError:
+        return None
+
+
+def _any_worker_has(client: Any, resource: str) -> bool:
+    workers = client.scheduler_info().get("workers", {})
+    return any(resource in info.get("resources", {}) for info in workers.values())
+
+
+def make_executor(kind: str, spec: WorkerSpec, workers: int, address: str | None = None) -> Executor:
+    """The executor ``--executor`` names: ``local`` (one process or a pool) or ``dask``."""
+    if kind == "dask":
+        return DaskCluster(spec, workers, address)
+    if workers <= 1:
+        return Serial(spec)
+    return LocalPool(spec, workers)

@@ -1,0 +1,138 @@
+"""A warm start for sandboxed tasks: torch is imported once, and each task is a fresh fork.
+
+Importing torch costs a second or more of CPU, paid again by every question of every
+submission when each task starts a new interpreter. The zygote is started once per sandbox
+(``python -s -B zygote.py``, with this folder's runner beside it), imports torch and the runner,
+and then, for each task the grader sends, forks a child that becomes what a cold start would
+be: a new session, a network namespace of its own, the sandbox user with no groups and no new
+privileges, the task's folder and environment; then the runner serves the task. The zygote
+itself never runs student code and, under a root grader, runs as root, so no student process
+can signal, trace or change it; nothing of one task survives into the next, which is forked
+from the zygote's untouched memory.
+
+Messages on the socket from the grader: a 4-byte length, then JSON ``{"request", "workdir",
+"env", "uid", "gid", "isolate"}``, with the task's output and reply pipes' write ends attached
+(SCM_RIGHTS). Answers: ``{"ready": true}`` once torch is imported, ``{"pid": N}`` once forked, then ``{"pid": N, "status": S}`` (the
+``waitpid`` status) once the child has ended. EOF on the socket ends the zygote.
+
+Like the runner, it imports nothing from the ``autograder`` package.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import socket
+import struct
+import sys
+from typing import Any
+
+import runner  # the sibling copy of autograder/sandbox/runner.py
+
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_PR_SET_NO_NEW_PRIVS = 38
+
+
+def _receive(channel: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
+    header, fds, _, _ = socket.recv_fds(channel, 4, 4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack("!I", header)
+    body = bytearray()
+    while len(body) < size:
+        chunk = channel.recv(min(size - len(body), 1 << 20))
+        if not chunk:
+            return None
+        body += chunk
+    return json.loads(body), list(fds)
+
+
+def _send(channel: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode()
+    channel.sendall(struct.pack("!I", len(data)) + data)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as stream:
+        stream.write(text)
+
+
+def _isolate(libc: Any, order: dict[str, Any]) -> None:
+    """Network namespace and identity, as ``unshare --net`` and ``setpriv`` do for a cold start."""
+    uid, gid = order.get("uid"), order.get("gid")
+    if order.get("isolate"):
+        if uid is not None:  # root: a network namespace needs no user namespace
+            if libc.unshare(_CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+        else:  # not root: a user namespace that maps only ourselves makes it possible
+            own_uid, own_gid = os.getuid(), os.getgid()
+            if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER|CLONE_NEWNET) failed")
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"{own_uid} {own_uid} 1")
+            _write("/proc/self/gid_map", f"{own_gid} {own_gid} 1")
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: list[int]) -> None:
+    """In the forked child: take the pipes, shed the zygote's ties, become the task, serve it."""
+    out_fd, reply_fd = fds
+    try:
+        channel.close()
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.closerange(3, reply_fd)
+        os.closerange(reply_fd + 1, 65536)
+        _isolate(libc, order)
+        os.chdir(order["workdir"])
+        os.environ.clear()
+        os.environ.update(order["env"])
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # the task's own pipe
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+        request = order["request"]
+        request["result_fd"] = reply_fd
+        del order
+    except BaseException as error:  # noqa: BLE001 - tell the grader through the reply pipe
+        try:
+            os.write(reply_fd, json.dumps({"status": "error", "message": f"the sandbox failed: {error!r}"[:500]}).encode())
+        finally:
+            os._exit(0)
+    runner.serve(request)  # never returns
+
+
+def main() -> None:
+    """Serve fork requests from the grader on the socket named by argv[1] until it closes."""
+    channel = socket.socket(fileno=int(sys.argv[1]))
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        import torch  # noqa: F401 - the point of the zygote: paid once, shared by every fork
+    except ImportError:
+        pass
+    _send(channel, {"ready": True})
+    while True:
+        message = _receive(channel)
+        if message is None:
+            return
+        order, fds = message
+        pid = os.fork()
+        if pid == 0:
+            _become_task(libc, channel, order, fds)
+        for fd in fds:
+            os.close(fd)
+        del order
+        _send(channel, {"pid": pid})
+        _, status = os.waitpid(pid, 0)
+        _send(channel, {"pid": pid, "status": status})
+
+
+if __name__ == "__main__":
+    main()
