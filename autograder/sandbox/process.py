@@ -290,8 +290,12 @@ class _Zygote:
         )
         theirs.close()
         self.channel.settimeout(_ZYGOTE_START_S)
-        if self._read() != {"ready": True}:
-            raise OSError("the zygote did not start")
+        try:
+            if self._read() != {"ready": True}:
+                raise OSError("the zygote did not start")
+        except (OSError, ValueError):
+            self.close()
+            raise
         self.channel.settimeout(None)
 
     def _read(self) -> dict[str, Any]:
