@@ -180,7 +180,7 @@ def _regrade_many(course: Course, submissions: tuple[Path, ...], folder: Path, o
         sys.exit(2)
     folder.mkdir(parents=True, exist_ok=True)
     _protect(course, folder, *submissions, *(s.folder for s in found))
-    executor = make_executor(executor_kind, WorkerSpec(course.rubric_path, options), workers, scheduler)
+    executor = make_executor(executor_kind, WorkerSpec.for_rubric(course.rubric_path, course.rubric, options), workers, scheduler)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     counts = {"graded": 0, "skipped": 0, "errors": 0}
     with Progress(*columns, console=console, transient=False) as bar:

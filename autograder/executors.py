@@ -37,12 +37,12 @@ class WorkerSpec:
 
     rubric_path: Path
     options: Options
+    needs_gpu: bool = False  # the assignment's code must run on CUDA: Dask asks for a GPU worker
 
-    @property
-    def needs_gpu(self) -> bool:
-        """Whether the assignment's code must run on CUDA (``device: cuda``, or ``--device cuda``)."""
-        rubric = load_rubric(self.rubric_path, str(self.rubric_path))
-        return (self.options.device or rubric.assignment.device) == "cuda"
+    @classmethod
+    def for_rubric(cls, rubric_path: Path, rubric: Rubric, options: Options) -> "WorkerSpec":
+        """The spec of a loaded rubric; it needs a GPU under ``device: cuda`` or ``--device cuda``."""
+        return cls(rubric_path, options, (options.device or rubric.assignment.device) == "cuda")
 
 
 class _Warm:

@@ -104,7 +104,7 @@ def test_dask_refuses_gpu_work_without_a_gpu_worker(course, generated: list[Path
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: the local workers declare it")
-    spec = WorkerSpec(course.rubric_path, Options(device="cuda", reference=course.reference_dir))
-    assert spec.needs_gpu and not WorkerSpec(course.rubric_path, Options()).needs_gpu
+    spec = WorkerSpec.for_rubric(course.rubric_path, course.rubric, Options(device="cuda", reference=course.reference_dir))
+    assert spec.needs_gpu and not WorkerSpec.for_rubric(course.rubric_path, course.rubric, Options()).needs_gpu
     with pytest.raises(DaskUnavailable, match="needs a GPU, and no Dask worker declares one"):
         list(DaskCluster(spec, 1).grade(find_submissions(generated[:1]), tmp_path))

@@ -449,15 +449,21 @@ class Sandbox:
             "max_file_bytes": limits.max_file_bytes,
             "max_processes": limits.max_processes if self.user is not None else None,
         }
+        started = time.monotonic()
+        process = self._fork(request, workdir, reply_read, reply_write)
+        if process is not None:
+            return self._finish(process, reply_read, limits, started)
+        cold = self._start_cold(request, workdir, reply_write)
+        return self._finish(cold, reply_read, limits, started, cold.stdout)
+
+    def _start_cold(self, request: dict[str, Any], workdir: Path, reply_write: int) -> subprocess.Popen[bytes]:
+        """Start the task in a fresh interpreter (no zygote, or it is busy or broken)."""
+        assert self._base is not None
         user_args: dict[str, Any] = {}
         launcher = self._launcher or []
         if self.user is not None and not launcher:
             # No setpriv on this machine: subprocess switches the user itself.
             user_args = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}
-        started = time.monotonic()
-        process = self._fork(request, workdir, reply_read, reply_write)
-        if process is not None:
-            return self._finish(process, reply_read, limits, started)
         try:
             process = subprocess.Popen(
                 [*launcher, self.python, "-s", "-B", str(self._base / "runner" / "runner.py")],
@@ -478,7 +484,7 @@ class Sandbox:
             process.stdin.close()
         except BrokenPipeError:
             pass
-        return self._finish(process, reply_read, limits, started, process.stdout)
+        return process
 
     def _fork(self, request: dict[str, Any], workdir: Path, reply_read: int,
               reply_write: int) -> _ForkedTask | None:
