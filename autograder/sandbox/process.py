@@ -34,7 +34,8 @@ from autograder.sandbox.identity import SandboxUser, lease_user
 RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
 
 _RUNNER_FILES = ("runner.py", "protocol.py", "harness.py", "zygote.py")
-_ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES")
+_ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "OMP_NUM_THREADS",
+                    "MKL_NUM_THREADS")
 _EXIT_GRACE_S = 1.0
 _ZYGOTE_START_S = 60.0
 _PR_SET_CHILD_SUBREAPER = 36
@@ -350,13 +351,17 @@ class Sandbox:
     ``warm`` (the default) starts a zygote that imports torch once and forks each task from it;
     where it cannot start, or with ``warm=False``, every task starts a fresh interpreter. Both
     give the task the same isolation. A sandbox may be kept open across many submissions (a
-    regrade worker), since nothing of one task survives into the next.
+    regrade worker), since nothing of one task survives into the next. ``threads`` caps torch's
+    threads in each task (a pool shares the cores among its workers); by default the task gets
+    the grader's ``OMP_NUM_THREADS``, or torch's own choice.
     """
 
-    def __init__(self, user: SandboxUser | None, python: str | None = None, warm: bool = True) -> None:
+    def __init__(self, user: SandboxUser | None, python: str | None = None, warm: bool = True,
+                 threads: int | None = None) -> None:
         self.user = user
         self.python = python or sys.executable
         self.warm = warm
+        self.threads = threads
         self._base: Path | None = None
         self._launcher: list[str] | None = None
         self._zygote: _Zygote | None = None
@@ -412,6 +417,8 @@ class Sandbox:
             "MPLBACKEND": "Agg",
         }
         env.update({k: os.environ[k] for k in _ENV_PASSTHROUGH if k in os.environ})
+        if self.threads is not None:
+            env.update(OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads))
         return env
 
     def run(
