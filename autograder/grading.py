@@ -229,6 +229,25 @@ def _grading_error(question: QuestionBase, error: BaseException) -> QuestionResu
     )
 
 
+def _early_sandbox(questions: list[QuestionBase], answers_file: str, options: Options,
+                   stack: ExitStack) -> Sandbox | None:
+    """The run's sandbox, opened first when some question runs code.
+
+    Its zygote then imports torch (about 1.5 s) on another core while the grader loads oracles
+    and judges the questions that come before the first one that runs code. No student code
+    runs until that question. Where the sandbox cannot open, each question that needs it says
+    why (the lazy path in ``_Session.get_sandbox``), as before.
+    """
+    if options.sandbox is not None:
+        return options.sandbox
+    if not any(q.runs_code(answers_file) for q in questions if not q.graded_by_hand()):
+        return None
+    try:
+        return stack.enter_context(Sandbox(sandbox_user()))
+    except Exception:  # noqa: BLE001 - reported per question by the lazy path
+        return None
+
+
 def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) -> Report:
     """Grade (or, in check mode, inspect) the submission in ``submission_dir``."""
     started = time.monotonic()
@@ -238,15 +257,16 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
         q for q in rubric.questions if options.mode == "grade" or q.visibility == "visible"
     ]
     results = []
-    # Before any student code runs (see load_oracles); a student's check needs none.
-    oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
     with ExitStack() as stack:
+        sandbox = _early_sandbox(questions, assignment.answers_file, options, stack)
+        # Before any student code runs (see load_oracles); a student's check needs none.
+        oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
         submission, cell_notes = with_notebooks(
             open_submission(submission_dir, assignment.files), assignment.files, stack
         )
         notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
         notes += tuple(cell_notes)
-        session = _Session(rubric, submission, options, stack, oracles)
+        session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox)
         for question in questions:
             if question.graded_by_hand():
                 results.append(QuestionResult(question, 0.0, "manual", (manual_message(question),)))

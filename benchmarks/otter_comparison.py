@@ -38,7 +38,8 @@ from autograder.rubric import open_course  # noqa: E402
 from benchmarks.batch_throughput import grade_one_by_one  # noqa: E402
 from benchmarks.generate_submissions import generate  # noqa: E402
 
-OTTER = ["otter-grader==7.0.0", "torch==2.13.0"]  # torch pinned: the CPU build, never the CUDA one
+# torch pinned: the CPU build, never the CUDA one; otter run executes a .py through a Jupyter kernel
+OTTER = ["otter-grader==7.0.0", "ipykernel==7.4.0", "torch==2.13.0"]
 CHECKS = Path(__file__).resolve().parent / "otter" / "checks.py"
 OTTER_TIMEOUT_S = 120
 
@@ -59,6 +60,7 @@ def otter_environment(venv: Path) -> Path:
         base_python = Path(sys.base_prefix) / "bin" / "python3"
         subprocess.run([str(base_python), "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *OTTER], check=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "ipykernel", "install", "--sys-prefix"], check=True)
     return otter
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.executors import DaskCluster, DaskUnavailable, WorkerSpec
+from autograder.executors import DaskCluster, DaskUnavailable, LocalPool, Serial, WorkerSpec, make_executor
 from autograder.grading import Options, grade
 from autograder.regrade import find_submissions
 from autograder.report.results import gradescope_results
@@ -108,3 +109,13 @@ def test_dask_refuses_gpu_work_without_a_gpu_worker(course, generated: list[Path
     assert spec.needs_gpu and not WorkerSpec.for_rubric(course.rubric_path, course.rubric, Options()).needs_gpu
     with pytest.raises(DaskUnavailable, match="needs a GPU, and no Dask worker declares one"):
         list(DaskCluster(spec, 1).grade(find_submissions(generated[:1]), tmp_path))
+
+
+def test_local_workers_share_the_cores(course) -> None:  # type: ignore[no-untyped-def]
+    spec = WorkerSpec.for_rubric(course.rubric_path, course.rubric, Options())
+    pool = make_executor("local", spec, 2)
+    assert isinstance(pool, LocalPool) and pool.spec.threads == max(1, (os.cpu_count() or 1) // 2)
+    serial = make_executor("local", spec, 1)
+    assert isinstance(serial, Serial) and serial.spec.threads is None  # one submission at a time: torch's default
+    remote = make_executor("dask", spec, 4, "tcp://127.0.0.1:8786")
+    assert isinstance(remote, DaskCluster) and remote.spec.threads is None  # the cluster's workers decide

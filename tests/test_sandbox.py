@@ -124,3 +124,11 @@ def test_student_files_shadowing_modules_do_not_break_the_runner(tmp_path: Path)
     (tmp_path / "json.py").write_text("raise RuntimeError('gotcha')\n")
     (tmp_path / "protocol.py").write_text("raise RuntimeError('gotcha')\n")
     assert run(tmp_path, "X = [1, 2]\n", name="X").value == [1, 2]
+
+
+def test_threads_cap_torch_in_warm_and_cold_tasks(tmp_path: Path) -> None:
+    (tmp_path / "student.py").write_text("import torch\ndef f():\n    return torch.get_num_threads()\n")
+    for warm in (True, False):
+        with Sandbox(sandbox_user(), warm=warm, threads=1) as sandbox:
+            result = sandbox.run(Task("student.py", "f", []), tmp_path, LIMITS, seed=7, device="cpu")
+        assert (result.status, result.value) == ("ok", 1), warm

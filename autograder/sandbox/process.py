@@ -290,14 +290,26 @@ class _Zygote:
             pass_fds=(theirs.fileno(),), cwd=runner_dir, env=env,
         )
         theirs.close()
-        self.channel.settimeout(_ZYGOTE_START_S)
-        try:
-            if self._read() != {"ready": True}:
-                raise OSError("the zygote did not start")
-        except (OSError, ValueError):
-            self.close()
-            raise
-        self.channel.settimeout(None)
+        self.started: bool | None = None  # known at the first task: the grader works meanwhile
+
+    def ready(self) -> bool:
+        """Whether the zygote has imported torch and waits for tasks (waiting for it the first time).
+
+        Not waiting at start lets torch's import in the zygote overlap the grader's own start-up
+        (loading oracles, reading answers, judging questions that run no code).
+        """
+        if self.started is None:
+            self.channel.settimeout(_ZYGOTE_START_S)
+            try:
+                self.started = self._read() == {"ready": True}
+            except (OSError, ValueError):
+                self.started = False
+            if self.started:
+                self.channel.settimeout(None)
+            else:
+                self.broken = True
+                self.close()
+        return self.started
 
     def _read(self) -> dict[str, Any]:
         header = self._exactly(4)
@@ -338,6 +350,8 @@ class _Zygote:
 
     def close(self) -> None:
         self.channel.close()  # EOF: the zygote leaves
+        if self.started is None:
+            self.process.kill()  # still importing torch, and no task will come: no need to wait
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -499,6 +513,9 @@ class Sandbox:
         zygote = self._zygote
         if zygote is None or zygote.broken or not zygote.busy.acquire(blocking=False):
             return None
+        if not zygote.ready():
+            zygote.busy.release()
+            return None  # it failed to start: cold starts from now on
         out_read, out_write = os.pipe()
         output = os.fdopen(out_read, "rb", buffering=0)
         try:
