@@ -6,7 +6,8 @@ Prints medians over N runs of: the floor (``python -c "import torch"``), the gra
 start-up (``autograder --help``), one sandboxed task in a cold and in a warm sandbox, and, for each
 assignment (all of ``rubrics/`` by default), its reference graded end to end in a fresh process
 (``autograder grade``, what Gradescope's container runs) as milliseconds and as a multiple of the
-floor, with the in-process split: sandboxed code, and everything else (loading, judging, report).
+floor, with the in-process split (imports already done): questions that run code (waiting for
+the zygote included), and the rest.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def assignment_rows(name: str, autograder: str, floor: float, repeat: int) -> li
         (f"{name}: `autograder grade` reference, {len(report.results)} questions", end_to_end,
          f"{end_to_end / floor:.2f}x floor"),
         (f"  in-process: questions that run code ({code_questions})", code, ""),
-        ("  in-process: loading, judging, reporting", report.seconds - code, ""),
+        ("  in-process: the rest (sandbox start and stop, loading, judging, report)", report.seconds - code, ""),
     ]
 
 
