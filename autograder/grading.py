@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from autograder.checks import KINDS
-from autograder.checks.base import CodeAnswer, Figure
-from autograder.checks.manual import message as manual_message
-from autograder.modules.oracle import Oracle, OracleError, load_oracles
+from autograder.kinds import KINDS
+from autograder.kinds.base import CodeAnswer, Figure
+from autograder.kinds.manual import message as manual_message
+from autograder.oracles import Oracle, OracleError, load_oracles
 from autograder.notebooks import with_notebooks
 from autograder.rubric import Rubric
 from autograder.sandbox import (

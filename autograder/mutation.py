@@ -188,7 +188,7 @@ def _network_mutants(answer: Any) -> Iterator[Mutant]:
 
 def _conv_mutants(question: Any, answer: Any) -> Iterator[Mutant]:
     """k or s shifted by 1 or 2; a shift that is another right configuration is no mistake."""
-    from autograder.checks.conv import output_size
+    from autograder.kinds.conv import output_size
 
     if not isinstance(answer, dict):
         return

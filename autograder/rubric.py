@@ -14,8 +14,8 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field, ValidationError
 
-from autograder.checks import KINDS
-from autograder.checks.expression import MathContext
+from autograder.kinds import KINDS
+from autograder.kinds.expression.kind import MathContext
 from autograder.spec import Assignment, QuestionBase, StrictModel
 from autograder.yamlio import LoadedYaml, YamlError, load_yaml
 

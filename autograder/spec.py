@@ -1,6 +1,6 @@
 """The typed shapes every rubric shares: the assignment header and the base of a question.
 
-Each question kind (``autograder/checks/``) extends :class:`QuestionBase` with its own fields;
+Each question kind (``autograder/kinds/``) extends :class:`QuestionBase` with its own fields;
 ``autograder/rubric.py`` assembles them into the full rubric model.
 """
 

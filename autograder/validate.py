@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from autograder.grading import TIME_RESERVE_S, Options, Report, grade
-from autograder.modules.oracle import OracleError, load_oracles
+from autograder.oracles import OracleError, load_oracles
 from autograder.mutation import QuestionMutation, mutate
 from autograder.mutation import score as mutation_score
 from autograder.rubric import Course

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from autograder.checks.choice import ChoiceQuestion, grade, precheck
+from autograder.kinds.choice import ChoiceQuestion, grade, precheck
 
 
 def question(**fields: Any) -> ChoiceQuestion:

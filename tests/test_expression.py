@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sympy
 
-from autograder.checks.expression import ExpressionQuestion, grade, precheck
+from autograder.kinds.expression.kind import ExpressionQuestion, grade, precheck
 from autograder.grading import Options
 from autograder.grading import grade as grade_submission
 from autograder.rubric import RubricError, load_rubric, parse_rubric

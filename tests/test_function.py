@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks.conv import grade as grade_conv
+from autograder.kinds.conv import grade as grade_conv
 from autograder.grading import Options, Report
 from autograder.grading import grade as grade_submission
 from autograder.rubric import load_rubric

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from autograder import grading
-from autograder.checks import KINDS
+from autograder.kinds import KINDS
 from autograder.report.results import gradescope_results
 from autograder.rubric import load_rubric
 from tests.conftest import ASSIGNMENT, PROJECT

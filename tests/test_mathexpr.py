@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.mathexpr import NotationError, SymbolInfo, Vocabulary, key_of, parse
-from autograder.mathexpr.nodes import Call, Compare, Deriv, Mul, Sym, Transpose
+from autograder.kinds.expression import NotationError, SymbolInfo, Vocabulary, key_of, parse
+from autograder.kinds.expression.nodes import Call, Compare, Deriv, Mul, Sym, Transpose
 
 NAMES = ["x", "w_1", "f'_3", "W", "v", "u", "h^a", "z"]
 VOCABULARY = Vocabulary(

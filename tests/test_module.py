@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from autograder.grading import Options, Report, grade
-from autograder.modules.compare import Expected, mismatch
-from autograder.modules.script import ScriptError, parse_expression, parse_statement
+from autograder.kinds.module.compare import Expected, mismatch
+from autograder.kinds.module.script import ScriptError, parse_expression, parse_statement
 from autograder.rubric import Rubric, load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.checks.conv import ConvQuestion
+from autograder.kinds.conv import ConvQuestion
 from autograder.grading import Options
 from autograder.mutation import code_mutants, data_mutants, mutate, score
 from autograder.rubric import load_rubric, open_course

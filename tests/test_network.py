@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from autograder.checks.network import NetworkQuestion, grade, precheck
-from autograder.networks.architecture import Architecture, read_network
-from autograder.networks.numbers import NumberError, exact
-from autograder.networks.piecewise import analyse
+from autograder.kinds.network.kind import NetworkQuestion, grade, precheck
+from autograder.kinds.network.architecture import Architecture, read_network
+from autograder.kinds.network.numbers import NumberError, exact
+from autograder.kinds.network.piecewise import analyse
 from autograder.rubric import RubricError, load_rubric, parse_rubric
 from autograder.yamlio import parse_yaml
 
@@ -299,7 +299,7 @@ def test_pictures_reach_gradescope_as_escaped_html(open_dir: Path) -> None:
 
 
 def test_html_output_escapes_every_text() -> None:
-    from autograder.checks.base import Figure
+    from autograder.kinds.base import Figure
     from autograder.grading import QuestionResult
     from autograder.report.results import figures_html
 

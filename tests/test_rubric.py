@@ -55,7 +55,7 @@ def test_good_rubric_loads_typed(tmp_path: Path) -> None:
     [
         (("points: 1", "points: two"), "rubrics/x.yaml:14: question q3: points must be a positive number, got 'two'"),
         (("points: 1", "points: -1"), "rubrics/x.yaml:14: question q3: points must be a positive number, got -1"),
-        (("kind: choice\n    type: yesno", "kind: chioce\n    type: yesno"), "rubrics/x.yaml:15: question q3: unknown kind 'chioce'; known kinds: choice, expression, network, function, conv, module, training, manual"),
+        (("kind: choice\n    type: yesno", "kind: chioce\n    type: yesno"), "rubrics/x.yaml:15: question q3: unknown kind 'chioce'; known kinds: choice, conv, expression, function, manual, module, network, training"),
         (("expected: yes", "expectd: yes"), "rubrics/x.yaml:17: question q3: unknown field 'expectd' (did you mean 'expected'?)"),
         (("  title: Demo\n", ""), "rubrics/x.yaml:1: assignment.title is required"),
         (("type: yesno", "type: boolean"), "rubrics/x.yaml:16: question q3: type must be 'option', 'yesno', 'number', 'integer', 'shape' or 'text', got 'boolean'"),

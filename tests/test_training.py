@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks.training import measure
+from autograder.kinds.training import measure
 from autograder.grading import Options, grade
 from autograder.rubric import load_rubric
 

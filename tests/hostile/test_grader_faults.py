@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from autograder.checks import KINDS
+from autograder.kinds import KINDS
 from tests.hostile.conftest import Graded, Grader
 
 

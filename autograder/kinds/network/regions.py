@@ -9,9 +9,9 @@ from __future__ import annotations
 from fractions import Fraction
 import numpy as np
 
-from autograder.networks.architecture import Network
-from autograder.networks.forward import evaluate_many
-from autograder.networks.predicate import Output, Predicate
+from autograder.kinds.network.architecture import Network
+from autograder.kinds.network.forward import evaluate_many
+from autograder.kinds.network.predicate import Output, Predicate
 from autograder.report.png import encode_png
 
 # both yes, both no, network yes only (false positive), target yes only (missed)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Literal, Union
 
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Kind, Verdict, split_parts
+from autograder.kinds.base import Kind, Verdict, split_parts
 from autograder.spec import PositiveNumber, QuestionBase, StrictModel
 
 ChoiceType = Literal["option", "yesno", "number", "integer", "shape", "text"]

@@ -1,7 +1,7 @@
 """The safe parser: student math (plain text or a LaTeX subset) → a checked syntax tree.
 
 Nothing here evaluates student text: a hand-written tokenizer and recursive-descent parser build
-:mod:`autograder.mathexpr.nodes` objects, resolving every name against the question's
+:mod:`autograder.kinds.expression.nodes` objects, resolving every name against the question's
 :class:`Vocabulary`. Input length, token count, nesting depth, literal sizes and constant exponents
 are bounded, so no answer can make parsing (or the later evaluation) slow.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from autograder.mathexpr.nodes import (
+from autograder.kinds.expression.nodes import (
     Add,
     Call,
     Compare,
@@ -35,8 +35,8 @@ from autograder.mathexpr.nodes import (
     Transpose,
     walk,
 )
-from autograder.mathexpr.notation import NotationError, name_key, normalize
-from autograder.mathexpr.vocabulary import FUNCTIONS, Vocabulary
+from autograder.kinds.expression.notation import NotationError, name_key, normalize
+from autograder.kinds.expression.vocabulary import FUNCTIONS, Vocabulary
 
 MAX_TOKENS = 600
 MAX_DEPTH = 60

@@ -8,7 +8,7 @@ from typing import Callable, Union
 
 import numpy as np
 
-from autograder.networks.architecture import Network
+from autograder.kinds.network.architecture import Network
 
 Number = Union[Fraction, float]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-from autograder.mathexpr.notation import name_key
+from autograder.kinds.expression.notation import name_key
 
 Role = Literal["value", "identity", "ones", "class", "diagonal"]
 Dim = int | str

@@ -1,7 +1,7 @@
 """The ``module`` kind: a student's forward/backward code, judged against a torch autograd oracle.
 
 The rubric says how to drive the student's code, in a few Python statements (checked at load by
-:mod:`autograder.modules.script`, run only in the sandbox)::
+:mod:`autograder.kinds.module.script`, run only in the sandbox)::
 
     setup: ["net = MLP(n_in, hidden, f, hidden, n_out, g)", "net.parameters['W1'] = W1", ...]
     steps: ["net.clear_grad_and_cache()", "y_hat = net.forward(x)", "net.backward(dJdy_hat)"]
@@ -11,10 +11,10 @@ and which ``cases`` to run (sizes such as batch 1 and non-square layers, float32
 integer-valued inputs that hit activation kinks). The grader draws every input from the
 question's seed, the sandbox runs the statements (``rounds`` times on one object, with fresh
 inputs each round, to catch stale caches and gradients that accumulate), and only the values read
-back return. The oracle (:mod:`autograder.modules.oracle`) computes the same checks with autograd
+back return. The oracle (:mod:`autograder.kinds.module.oracle`) computes the same checks with autograd
 in the grader, under each accepted ``variant`` (e.g. the ReLU derivative at 0), and every check
 must match in every case and round. Checks are all-or-nothing and weighted; feedback names the
-case and the mistake (:mod:`autograder.modules.compare`).
+case and the mistake (:mod:`autograder.kinds.module.compare`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from autograder.checks.base import CodeAnswer, Kind, Verdict
-from autograder.modules.compare import Expected, mismatch
-from autograder.modules.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, Values, draw, shape_of
-from autograder.modules.oracle import call_oracle
-from autograder.modules.script import Statement, parse_expression, parse_statement
+from autograder.kinds.base import CodeAnswer, Kind, Verdict
+from autograder.kinds.module.compare import Expected, mismatch
+from autograder.kinds.module.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, Values, draw, shape_of
+from autograder.kinds.module.oracle import call_oracle
+from autograder.kinds.module.script import Statement, parse_expression, parse_statement
 from autograder.sandbox import protocol
 from autograder.sourcecode import autograd_uses
 from autograder.spec import PositiveNumber, QuestionBase, StrictModel

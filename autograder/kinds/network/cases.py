@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from autograder.networks.predicate import Boundary
+from autograder.kinds.network.predicate import Boundary
 
 CaseGroup = Literal["random", "boundary", "grid", "large", "orderings", "boolean", "switching"]
 CASE_GROUPS: tuple[CaseGroup, ...] = ("random", "boundary", "grid", "large", "orderings", "boolean")

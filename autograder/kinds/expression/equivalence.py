@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autograder.mathexpr.nodes import Deriv, Node, walk
-from autograder.mathexpr.numeric import EvaluationError, Evaluator, describe_shape, sample_values
-from autograder.mathexpr.vocabulary import Vocabulary
+from autograder.kinds.expression.nodes import Deriv, Node, walk
+from autograder.kinds.expression.numeric import EvaluationError, Evaluator, describe_shape, sample_values
+from autograder.kinds.expression.vocabulary import Vocabulary
 
 if TYPE_CHECKING:  # sympy costs ~0.6 s to import: only grading math pays it, not every command
     import sympy
@@ -82,7 +82,7 @@ class Judge:
 
     def symbolic(self, node: Node) -> "sympy.Expr | None":
         """The sympy form of a scalar tree, or None for tensor expressions."""
-        from autograder.mathexpr.symbolic import NotScalar, to_sympy
+        from autograder.kinds.expression.symbolic import NotScalar, to_sympy
 
         try:
             return to_sympy(node, self._scalars | _derivative_keys(node))
@@ -180,7 +180,7 @@ def _factor_hint(mine: "sympy.Expr", theirs: "sympy.Expr", vocabulary: Vocabular
     """For two single products: which factors are missing or extra."""
     import sympy
 
-    from autograder.mathexpr.symbolic import factors
+    from autograder.kinds.expression.symbolic import factors
 
     if not (isinstance(mine, (sympy.Mul, sympy.Symbol)) and isinstance(theirs, (sympy.Mul, sympy.Symbol))):
         return ""

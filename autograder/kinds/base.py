@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from autograder.spec import QuestionBase
 
@@ -62,6 +62,42 @@ class Kind:
     reads_source: bool = False
     draw: Callable[[Any, Any], tuple[Figure, ...]] | None = None
     needs_cpu: Callable[[Any, Any], bool] | None = None
+
+
+class Kinds(Mapping[str, Kind]):
+    """An immutable set of kinds by name: the built-in ones (``autograder.kinds.KINDS``), or
+    those plus a kind of an instructor's own (:meth:`with_kind`)."""
+
+    def __init__(self, kinds: Mapping[str, Kind]) -> None:
+        self._kinds = dict(kinds)
+
+    @classmethod
+    def of(cls, *kinds: Kind) -> "Kinds":
+        """The kinds given, by name; a name given twice is an error."""
+        names = [kind.name for kind in kinds]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"kind {', '.join(twice)} is defined twice")
+        return cls({kind.name: kind for kind in kinds})
+
+    def with_kind(self, kind: Kind) -> "Kinds":
+        """These kinds and one more."""
+        return Kinds.of(*self._kinds.values(), kind)
+
+    def __getitem__(self, name: str) -> Kind:
+        return self._kinds[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._kinds.items()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Kinds) and self._kinds == other._kinds
 
 
 def as_sentence(text: str) -> str:

@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from autograder.mathexpr.nodes import (
+from autograder.kinds.expression.nodes import (
     Add,
     Call,
     Compare,
@@ -26,7 +26,7 @@ from autograder.mathexpr.nodes import (
     Sym,
     Transpose,
 )
-from autograder.mathexpr.vocabulary import Dim, SymbolInfo, Vocabulary
+from autograder.kinds.expression.vocabulary import Dim, SymbolInfo, Vocabulary
 
 Values = Mapping[str, np.ndarray]
 

@@ -2,7 +2,7 @@
 
 The rubric declares the question's quantities (scalars, vectors, matrices with named sizes), an
 optional computational graph (each edge's local derivative) and the reference answer. A student's
-answer is parsed safely (:mod:`autograder.mathexpr`), then judged like a careful TA would:
+answer is parsed safely (:mod:`autograder.kinds.expression`), then judged like a careful TA would:
 
 - equal to the reference in the rubric's quantities → full credit;
 - a correct chain of adjacent ∂·/∂· steps along the graph (summed over every path), not expanded →
@@ -25,8 +25,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from autograder.checks.base import Kind, Verdict, split_parts
-from autograder.mathexpr import (
+from autograder.kinds.base import Kind, Verdict, split_parts
+from autograder.kinds.expression import (
     EvaluationError,
     Graph,
     Judge,
@@ -37,10 +37,10 @@ from autograder.mathexpr import (
     key_of,
     parse,
 )
-from autograder.mathexpr.parser import leibniz_keys
-from autograder.mathexpr.chain import as_path, chain_products
-from autograder.mathexpr.nodes import Call, Deriv, Node, derivative_key, walk
-from autograder.mathexpr.vocabulary import FUNCTIONS
+from autograder.kinds.expression.parser import leibniz_keys
+from autograder.kinds.expression.chain import as_path, chain_products
+from autograder.kinds.expression.nodes import Call, Deriv, Node, derivative_key, walk
+from autograder.kinds.expression.vocabulary import FUNCTIONS
 from autograder.spec import PositiveNumber, QuestionBase, StrictModel
 
 SideRule = Literal["best", "all"]

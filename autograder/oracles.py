@@ -1,4 +1,7 @@
-"""The instructor's oracle: a torch autograd computation in ``reference/ASSIGNMENT/``.
+"""Loading the instructor's oracles: trusted functions in ``reference/ASSIGNMENT/`` that a
+question names (``oracle_source``), loaded once per run before any student code runs.
+
+The module kind's oracle is a torch autograd computation in ``reference/ASSIGNMENT/``.
 
 It is trusted code (it ships with the rubric, never with a submission), so it runs in the
 grader's own process, in float64, on the grader's own copies of the inputs. It is an ordinary
@@ -20,7 +23,6 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
 
 
 class OracleError(RuntimeError):
@@ -73,44 +75,3 @@ def load_oracles(
         except OracleError as error:
             oracles[question.id] = error
     return oracles
-
-
-def _as_tensor(value: Any) -> Any:
-    import torch
-
-    if isinstance(value, np.ndarray):
-        tensor = torch.from_numpy(value.copy())
-        return tensor.double() if tensor.is_floating_point() else tensor
-    return value
-
-
-def _as_array(value: Any) -> np.ndarray:
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().double().numpy()
-    return np.asarray(value, dtype=np.float64)
-
-
-def call_oracle(function: Oracle, available: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Call the oracle with the values its parameters name; float arrays arrive as float64
-    tensors. The answer comes back as float64 numpy arrays."""
-    parameters = inspect.signature(function).parameters
-    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-    missing = [
-        name for name, p in parameters.items()
-        if name not in available and p.default is inspect.Parameter.empty
-        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    ]
-    if missing:
-        raise OracleError(f"the oracle needs {', '.join(missing)}, which the question does not define")
-    arguments = {
-        name: _as_tensor(value) for name, value in available.items() if takes_all or name in parameters
-    }
-    try:
-        answer = function(**arguments)
-    except Exception as error:  # noqa: BLE001 - reported as a rubric fault with its cause
-        raise OracleError(f"the oracle raised {type(error).__name__}: {error}") from error
-    if not isinstance(answer, Mapping):
-        raise OracleError(f"the oracle returned {type(answer).__name__}, not a mapping of results")
-    return {str(key): _as_array(value) for key, value in answer.items()}

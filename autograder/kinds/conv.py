@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Kind, Verdict, as_sentence
+from autograder.kinds.base import Kind, Verdict, as_sentence
 from autograder.spec import QuestionBase
 
 Setting = Literal["k", "s", "p", "d"]

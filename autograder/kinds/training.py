@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Kind, Verdict
+from autograder.kinds.base import Kind, Verdict
 from autograder.sandbox import protocol
 from autograder.spec import PositiveNumber, QuestionBase, StrictModel
 

@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 import sympy
 
-from autograder.mathexpr.nodes import (
+from autograder.kinds.expression.nodes import (
     Add,
     Call,
     Compare,

@@ -24,9 +24,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from autograder.checks.base import Figure, Kind, Verdict, as_sentence
-from autograder.networks.architecture import Activation, Architecture, Network, NetworkError, read_network
-from autograder.networks.cases import (
+from autograder.kinds.base import Figure, Kind, Verdict, as_sentence
+from autograder.kinds.network.architecture import Activation, Architecture, Network, NetworkError, read_network
+from autograder.kinds.network.cases import (
     CASE_GROUPS,
     REAL_GROUPS,
     Case,
@@ -37,11 +37,11 @@ from autograder.networks.cases import (
     on_boundary,
     passes_filter,
 )
-from autograder.networks.forward import evaluate
-from autograder.networks.numbers import show, show_point
-from autograder.networks.piecewise import analyse
-from autograder.networks.predicate import Boundary, Output, Predicate, PredicateError
-from autograder.networks.regions import extent_for, png_picture, text_picture
+from autograder.kinds.network.forward import evaluate
+from autograder.kinds.network.numbers import show, show_point
+from autograder.kinds.network.piecewise import analyse
+from autograder.kinds.network.predicate import Boundary, Output, Predicate, PredicateError
+from autograder.kinds.network.regions import extent_for, png_picture, text_picture
 from autograder.spec import QuestionBase, StrictModel
 
 ShapeName = Literal["linear", "convex", "concave", "neither"]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from autograder.networks.numbers import NumberError, exact
+from autograder.kinds.network.numbers import NumberError, exact
 
 Activation = Literal["relu", "threshold", "sigmoid", "tanh", "identity"]
 EXACT_ACTIVATIONS = frozenset({"relu", "threshold", "identity"})

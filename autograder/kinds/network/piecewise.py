@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from autograder.networks.architecture import Network
+from autograder.kinds.network.architecture import Network
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from autograder.mathexpr.nodes import (
+from autograder.kinds.expression.nodes import (
     Add,
     Call,
     Compare,

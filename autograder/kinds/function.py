@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from autograder.checks.base import CodeAnswer, Kind, Verdict
+from autograder.kinds.base import CodeAnswer, Kind, Verdict
 from autograder.sandbox import protocol
 from autograder.sourcecode import branching
 from autograder.spec import QuestionBase, StrictModel

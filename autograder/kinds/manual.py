@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from autograder.checks.base import Kind, Verdict
+from autograder.kinds.base import Kind, Verdict
 from autograder.spec import QuestionBase
 
 
