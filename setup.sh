@@ -1,29 +1,92 @@
 #!/usr/bin/env bash
 # Sets up the autograder: a virtual environment with a pinned torch and this package.
 #
-#   ./setup.sh          grading only (what Gradescope's image build runs, as root, once)
-#   ./setup.sh --dev    also the test tools, package installed editable (developers, CI)
+#   ./setup.sh              grading only (what Gradescope's image build runs, as root, once)
+#   ./setup.sh --dev        also the test tools, package installed editable (developers, CI)
+#   ./setup.sh --torch-plan print where torch would come from, and why; install nothing
 #
 # Environment:
 #   AUTOGRADER_VENV           where the environment goes (default: .venv here, see below)
-#   AUTOGRADER_TORCH          torch requirement (default torch==2.13.0, a CPU build)
+#   AUTOGRADER_TORCH          torch requirement (default torch==2.13.0)
+#   AUTOGRADER_TORCH_INDEX    the package index torch comes from: a URL, or "default" for pip's
+#                             own; unset: PyTorch's CPU-only index where there is no NVIDIA GPU
+#                             (a ~200 MB download instead of several GB of CUDA packages), pip's
+#                             default index where there is one (the CUDA build); either
+#                             falls back to pip's default index when it cannot be reached
+#   AUTOGRADER_TORCH_CPU_INDEX  where PyTorch's CPU-only index is (a mirror, or a test's)
 #   AUTOGRADER_SANDBOX_USER   unprivileged user for student code when run as root (default student)
 #   PYTHON                    interpreter to build the environment from
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DEV=0
+PLAN_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --dev) DEV=1 ;;
-    *) echo "setup.sh: unknown option $arg (use --dev)" >&2; exit 2 ;;
+    --torch-plan) PLAN_ONLY=1 ;;
+    *) echo "setup.sh: unknown option $arg (use --dev or --torch-plan)" >&2; exit 2 ;;
   esac
 done
 TORCH_SPEC="${AUTOGRADER_TORCH:-torch==2.13.0}"
+CPU_INDEX="${AUTOGRADER_TORCH_CPU_INDEX:-https://download.pytorch.org/whl/cpu}"
 SANDBOX_USER="${AUTOGRADER_SANDBOX_USER:-student}"
 IS_ROOT=0; [ "$(id -u)" = 0 ] && IS_ROOT=1
 
 say() { printf '[setup] %s\n' "$*"; }
+
+has_nvidia_gpu() {
+  [ -e /proc/driver/nvidia/version ] && return 0
+  command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1
+}
+
+# Whether a package index answers at all, within seconds: no DNS, a closed port or a firewall
+# must not cost pip's minutes of retries.
+index_reachable() {
+  "${PROBE_PYTHON:-python3}" -c '
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1].rstrip("/") + "/", timeout=5).close()
+' "$1" >/dev/null 2>&1
+}
+
+# One line: INDEX, a tab, why. INDEX is a URL, or "default" for pip's own index.
+torch_plan() {
+  local wanted="${AUTOGRADER_TORCH_INDEX:-}" why
+  if [ -n "$wanted" ]; then
+    why="AUTOGRADER_TORCH_INDEX"
+  elif has_nvidia_gpu; then
+    wanted=default; why="an NVIDIA GPU is present: the CUDA build"
+  else
+    wanted="$CPU_INDEX"; why="no NVIDIA GPU: the CPU-only build"
+  fi
+  if [ "$wanted" != default ] && ! index_reachable "$wanted"; then
+    printf 'default\t%s, but %s cannot be reached: falling back to the default index\n' "$why" "$wanted"
+    return
+  fi
+  printf '%s\t%s\n' "$wanted" "$why"
+}
+
+install_torch() {
+  local plan index why
+  plan="$(torch_plan)"; index="${plan%%$'\t'*}"; why="${plan#*$'\t'}"
+  if [ "$index" = default ]; then
+    say "installing $TORCH_SPEC from the default index ($why)"
+    "${PIP[@]}" "$TORCH_SPEC"
+  else
+    say "installing $TORCH_SPEC from $index ($why)"
+    "${PIP[@]}" --index-url "$index" "$TORCH_SPEC" || {
+      say "that failed: installing $TORCH_SPEC from the default index"
+      "${PIP[@]}" "$TORCH_SPEC"
+    }
+  fi
+}
+
+if [ "$PLAN_ONLY" = 1 ]; then
+  plan="$(torch_plan)"
+  index="${plan%%$'\t'*}"; [ "$index" = default ] && index="the default index"
+  printf 'torch: %s from %s (%s)\n' "$TORCH_SPEC" "$index" "${plan#*$'\t'}"
+  exit 0
+fi
 
 # A directory is reachable by the sandbox user when it and every parent let others traverse it.
 reachable_by_others() {
@@ -74,8 +137,7 @@ fi
 
 PIP=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
-  say "installing $TORCH_SPEC"
-  "${PIP[@]}" "$TORCH_SPEC"
+  PROBE_PYTHON="$VENV/bin/python" install_torch
 fi
 if [ "$DEV" = 1 ]; then
   say "installing the autograder (editable) and test tools"
