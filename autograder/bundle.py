@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from autograder.rubric import Course, RubricError, parse_rubric
+from autograder.rubric_sharing import expand_shared
 from autograder.yamlio import LoadedYaml, load_yaml
 
 PACKAGE = Path(__file__).resolve().parent
@@ -36,6 +37,13 @@ PLACEHOLDER_EXPECTED = {
 }
 PLACEHOLDER_MATH = "0"
 RUBRIC_LIMIT = 1_000_000
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes shared values out in full: the public rubric has no anchors to follow."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 class BuildError(Exception):
@@ -117,7 +125,7 @@ def _strip_context(context: dict[str, Any]) -> None:
 
 def public_rubric_data(data: dict[str, Any]) -> dict[str, Any]:
     """The rubric's data as students may see it (see the module's docstring)."""
-    public = copy.deepcopy(data)
+    public = copy.deepcopy(expand_shared(LoadedYaml(data, Path())).data)
     questions = []
     for question in public.get("questions") or []:
         if not isinstance(question, dict) or question.get("visibility", "visible") != "visible":
@@ -139,11 +147,11 @@ def public_rubric_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def public_rubric_text(course: Course) -> str:
     """The public rubric as YAML; raises :class:`BuildError` when it does not load."""
-    loaded = load_yaml(course.rubric_path, RUBRIC_LIMIT, str(course.rubric_path))
+    loaded = load_yaml(course.rubric_path, RUBRIC_LIMIT, str(course.rubric_path), aliases=True)
     public = public_rubric_data(loaded.data)
     header = (f"# {course.name}: the rubric as students see it, for `autograder check`. Answers,\n"
               "# known mistakes and hidden questions are not in it; it cannot grade.\n")
-    text = header + yaml.safe_dump(public, sort_keys=False, allow_unicode=True, width=100)
+    text = header + yaml.dump(public, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
     try:
         parse_rubric(LoadedYaml(yaml.safe_load(text), course.rubric_path), f"public {course.name}")
     except RubricError as error:

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError
 
 from autograder.kinds import KINDS
 from autograder.kinds.expression.kind import MathContext
+from autograder.rubric_sharing import EXTENSION_PREFIX, SECTION, defaults_problems, expand_shared
 from autograder.spec import Assignment, QuestionBase, StrictModel
 from autograder.yamlio import LoadedYaml, YamlError, load_yaml
 
@@ -193,9 +194,13 @@ def _semantic_problems(rubric: Rubric) -> list[tuple[tuple[Any, ...], str]]:
 
 def parse_rubric(loaded: LoadedYaml, label: str) -> Rubric:
     """Validate parsed YAML as a rubric; raise :class:`RubricError` with located messages."""
-    data = loaded.data
-    if not isinstance(data, dict):
+    if not isinstance(loaded.data, dict):
         raise RubricError([f"{label}:1: a rubric is a mapping with 'assignment' and 'questions'"])
+    shared = defaults_problems(loaded.data, KINDS)
+    if shared:
+        raise RubricError([f"{label}:{loaded.line_of(p)}: {m}" for p, m in shared])
+    loaded = expand_shared(loaded)
+    data = loaded.data
     try:
         # Questions read their shared context while validating, so errors point at the question.
         rubric = Rubric.model_validate(data, context={"contexts": data.get("contexts")})
@@ -213,7 +218,7 @@ def load_rubric(path: Path, label: str | None = None) -> Rubric:
     """Load and validate the rubric at ``path``."""
     label = label or str(path)
     try:
-        loaded = load_yaml(path, RUBRIC_MAX_BYTES, label)
+        loaded = load_yaml(path, RUBRIC_MAX_BYTES, label, aliases=True)
     except YamlError as error:
         raise RubricError([str(error)]) from None
     return parse_rubric(loaded, label)
@@ -251,6 +256,11 @@ def open_course(assignment: str, search_roots: list[Path]) -> Course:
 def json_schema() -> str:
     """The JSON Schema of the rubric format, for editors and external checkers."""
     schema = Rubric.model_json_schema()
+    schema["properties"][SECTION] = {
+        "type": "object", "additionalProperties": {"type": "object"},
+        "description": "Fields every question of a kind shares: {KIND: {field: value}}.",
+    }
+    schema["patternProperties"] = {f"^{EXTENSION_PREFIX}": {"description": "Anchored values to share."}}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Autograder rubric"
     return json.dumps(schema, indent=2)

@@ -1,8 +1,10 @@
 """Safe YAML loading for rubrics and student answers.
 
-Both kinds of file are data only: the safe loader never builds Python objects, anchors and
-aliases are refused (they are what "billion laughs" bombs are made of), duplicate keys are
-refused (YAML would silently keep the last one), and the size is bounded before parsing.
+Both kinds of file are data only: the safe loader never builds Python objects, duplicate keys
+are refused (YAML would silently keep the last one), and the size is bounded before parsing.
+Anchors and aliases (``&name``, ``*name``, merge keys ``<<: *name``) are what "billion laughs"
+bombs are made of: students' files refuse them; rubrics, written by the instructor, may use them
+to share what questions have in common, within a bound on the entries they expand to.
 Every loaded document keeps a map from data paths to line numbers, so later validation can
 point at ``file:line``.
 """
@@ -16,6 +18,10 @@ from typing import Any
 import yaml
 
 DataPath = tuple[Any, ...]
+
+# Entries (keys and list items) a rubric may expand to through its aliases; the largest bundled
+# rubric has a few thousand.
+MAX_EXPANDED_ENTRIES = 200_000
 
 
 class YamlError(Exception):
@@ -51,7 +57,23 @@ class LoadedYaml:
         return 1
 
 
-def _index_lines(node: yaml.Node, here: DataPath, lines: dict[DataPath, int], label: str) -> None:
+@dataclass
+class _Budget:
+    """Entries left before a document counts as an alias bomb."""
+
+    left: int
+
+    def spend(self, label: str) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise YamlError(
+                f"{label}: the aliases (*name) expand to more than {MAX_EXPANDED_ENTRIES} entries"
+            )
+
+
+def _index_lines(node: yaml.Node, here: DataPath, lines: dict[DataPath, int], label: str,
+                 budget: _Budget) -> None:
+    budget.spend(label)
     lines.setdefault(here, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -64,11 +86,11 @@ def _index_lines(node: yaml.Node, here: DataPath, lines: dict[DataPath, int], la
                 )
             seen[key] = line
             lines[here + (key,)] = line
-            _index_lines(value_node, here + (key,), lines, label)
+            _index_lines(value_node, here + (key,), lines, label, budget)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[here + (i,)] = item.start_mark.line + 1
-            _index_lines(item, here + (i,), lines, label)
+            _index_lines(item, here + (i,), lines, label, budget)
 
 
 def _mark_line(error: yaml.YAMLError) -> int | None:
@@ -76,16 +98,20 @@ def _mark_line(error: yaml.YAMLError) -> int | None:
     return None if mark is None else mark.line + 1
 
 
-def parse_yaml(text: str, path: Path, label: str | None = None) -> LoadedYaml:
-    """Parse one YAML document held in ``text``; ``label`` names it in error messages."""
+def parse_yaml(text: str, path: Path, label: str | None = None, aliases: bool = False) -> LoadedYaml:
+    """Parse one YAML document held in ``text``; ``label`` names it in error messages.
+
+    ``aliases`` allows anchors, aliases and merge keys (for rubrics, which the instructor
+    writes); the data they expand to is bounded all the same.
+    """
     label = label or str(path)
-    loader = _StrictSafeLoader(text)
+    loader = yaml.SafeLoader(text) if aliases else _StrictSafeLoader(text)
     try:
         node = loader.get_single_node()
         lines: dict[DataPath, int] = {}
         if node is None:
             return LoadedYaml(data=None, path=path, lines=lines)
-        _index_lines(node, (), lines, label)
+        _index_lines(node, (), lines, label, _Budget(MAX_EXPANDED_ENTRIES))
         data = loader.construct_document(node)
     except YamlError:
         raise
@@ -101,8 +127,9 @@ def parse_yaml(text: str, path: Path, label: str | None = None) -> LoadedYaml:
     return LoadedYaml(data=data, path=path, lines=lines)
 
 
-def load_yaml(path: Path, max_bytes: int, label: str | None = None) -> LoadedYaml:
-    """Read and parse ``path`` as UTF-8 YAML of at most ``max_bytes`` bytes."""
+def load_yaml(path: Path, max_bytes: int, label: str | None = None, aliases: bool = False) -> LoadedYaml:
+    """Read and parse ``path`` as UTF-8 YAML of at most ``max_bytes`` bytes (see
+    :func:`parse_yaml` for ``aliases``)."""
     label = label or str(path)
     try:
         size = path.stat().st_size
@@ -116,4 +143,4 @@ def load_yaml(path: Path, max_bytes: int, label: str | None = None) -> LoadedYam
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise YamlError(f"{label}:{line}: not UTF-8 text") from None
-    return parse_yaml(text, path, label)
+    return parse_yaml(text, path, label, aliases)

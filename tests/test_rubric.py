@@ -91,7 +91,7 @@ def test_answer_file_must_be_submitted(tmp_path: Path) -> None:
     [
         ("assignment: [1\n", "rubrics/x.yaml:2: not valid YAML: expected ',' or ']', but got '<stream end>'"),
         ("- 1\n- 2\n", "rubrics/x.yaml:1: a rubric is a mapping with 'assignment' and 'questions'"),
-        ("a: &x 1\nb: *x\n", "rubrics/x.yaml:2: not valid YAML: aliases (*name) are not allowed"),
+        ("a: 1\nb: *nope\n", "rubrics/x.yaml:2: not valid YAML: found undefined alias 'nope'"),
         ("a: 1\na: 2\n", "rubrics/x.yaml:2: duplicate key 'a' (first at line 1)"),
     ],
 )
