@@ -25,7 +25,6 @@ from autograder.sandbox import (
     Limits,
     Sandbox,
     SandboxSetupError,
-    Task,
     resolve_device,
     sandbox_user,
 )
@@ -163,7 +162,7 @@ class _Session:
             time_s=question.time_limit or assignment.time_limit,
             memory_bytes=int((question.memory_mb or assignment.memory_mb) * 2**20),
         )
-        task = Task(file=source.file, name=source.name, call=source.call, **question.sandbox_work())
+        task = question.sandbox_request(source)
         device = resolve_device(assignment.device, self.options.device)
         seed = question_seed(assignment.name, question.id)
         run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device=device)

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from autograder.sandbox.work import ReadValue, Request
+
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 DevicePolicy = Literal["auto", "cpu", "cuda"]
 
@@ -87,12 +89,13 @@ class QuestionBase(StrictModel):
         given = self.source or Source()
         return Source(file=given.file or answers_file, name=given.name or self.id, call=given.call)
 
-    def sandbox_work(self) -> dict[str, Any]:
-        """What the sandbox should do beyond reading the attribute (or calling it once with
-        ``call``): ``{"calls": [...]}`` to call it with each argument list, ``{"script": ...}``
-        to run a module question's statements, ``{"training": ...}`` to run the training
-        harness. The keys are :class:`autograder.sandbox.Task` fields."""
-        return {}
+    def sandbox_request(self, source: Source) -> Request:
+        """What the sandbox should do with the effective ``source`` (:meth:`answer_source`): by
+        default read its attribute, called once with ``call`` when given. Kinds that need more
+        return another request of :mod:`autograder.sandbox.work` (call with each argument list,
+        run a module question's statements, run the training harness)."""
+        assert source.file is not None and source.name is not None
+        return ReadValue(file=source.file, name=source.name, call=source.call)
 
     def oracle_source(self) -> tuple[str, str] | None:
         """(file, function) of the trusted oracle in the reference folder, for kinds that have one."""

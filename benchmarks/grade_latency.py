@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.grading import Options, grade  # noqa: E402
 from autograder.rubric import open_course  # noqa: E402
-from autograder.sandbox import Limits, Sandbox, Task, sandbox_user  # noqa: E402
+from autograder.sandbox import Limits, ReadValue, Sandbox, sandbox_user  # noqa: E402
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
@@ -49,7 +49,7 @@ def one_task(warm: bool, repeat: int) -> float:
     with tempfile.TemporaryDirectory() as folder, Sandbox(sandbox_user(), warm=warm) as sandbox:
         (Path(folder) / "trivial.py").write_text("X = 1\n")
         limits = Limits(time_s=60, memory_bytes=512 * 2**20)
-        return median_seconds(lambda: sandbox.run(Task("trivial.py", "X"), Path(folder), limits, 0, "cpu"), repeat)
+        return median_seconds(lambda: sandbox.run(ReadValue("trivial.py", "X"), Path(folder), limits, 0, "cpu"), repeat)
 
 
 def assignment_rows(name: str, autograder: str, floor: float, repeat: int) -> list[tuple[str, float, str]]:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
+import numpy as np
+import pytest
 
-from autograder.sandbox import Limits, RunResult, Sandbox, Task, sandbox_user
+from autograder.sandbox import (
+    CallEach, Limits, ReadValue, RunResult, RunScript, RunTraining, Sandbox, protocol, sandbox_user,
+)
 from tests.conftest import requires_root
 
 LIMITS = Limits(time_s=10, memory_bytes=256 * 2**20)
@@ -16,7 +22,7 @@ LIMITS = Limits(time_s=10, memory_bytes=256 * 2**20)
 def run(tmp_path: Path, code: str, name: str = "f", call: list | None = None, limits: Limits = LIMITS) -> RunResult:
     (tmp_path / "student.py").write_text(code)
     with Sandbox(sandbox_user()) as sandbox:
-        return sandbox.run(Task("student.py", name, call), tmp_path, limits, seed=7, device="cpu")
+        return sandbox.run(ReadValue("student.py", name, call), tmp_path, limits, seed=7, device="cpu")
 
 
 def _alive(pid: int) -> bool:
@@ -130,5 +136,128 @@ def test_threads_cap_torch_in_warm_and_cold_tasks(tmp_path: Path) -> None:
     (tmp_path / "student.py").write_text("import torch\ndef f():\n    return torch.get_num_threads()\n")
     for warm in (True, False):
         with Sandbox(sandbox_user(), warm=warm, threads=1) as sandbox:
-            result = sandbox.run(Task("student.py", "f", []), tmp_path, LIMITS, seed=7, device="cpu")
+            result = sandbox.run(ReadValue("student.py", "f", []), tmp_path, LIMITS, seed=7, device="cpu")
         assert (result.status, result.value) == ("ok", 1), warm
+
+
+# --- one request type per operation, each through the runner (warm and cold) --------------------
+
+MODULE = (
+    "import torch\n"
+    "X = [1, 2]\n"
+    "def f(x):\n"
+    "    return 1 / x\n"
+    "class Scale:\n"
+    "    def __init__(self, k):\n"
+    "        self.k = k\n"
+    "    def __call__(self, x):\n"
+    "        return x * self.k\n"
+    "def train_epoch(model, loader, criterion, optimizer):\n"
+    "    model.train()\n"
+    "    for x, y in loader:\n"
+    "        optimizer.zero_grad()\n"
+    "        loss = criterion(model(x), y)\n"
+    "        loss.backward()\n"
+    "        optimizer.step()\n"
+    "    return loss.item()\n"
+    "def evaluate(model, loader, criterion):\n"
+    "    model.eval()\n"
+    "    with torch.no_grad():\n"
+    "        return sum(criterion(model(x), y).item() for x, y in loader)\n"
+)
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["warm", "cold"])
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    with Sandbox(sandbox_user(), warm=request.param) as opened:
+        yield opened
+        zygote = opened._zygote  # warm: every task was forked (a broken zygote falls back silently)
+        assert zygote is None if not request.param else (zygote.started and not zygote.broken)
+
+
+def run_request(sandbox: Sandbox, folder: Path, task: Any) -> RunResult:
+    (folder / "student.py").write_text(MODULE)
+    return sandbox.run(task, folder, LIMITS, seed=7, device="cpu")
+
+
+def test_read_value_reads_or_calls_the_attribute(sandbox: Sandbox, tmp_path: Path) -> None:
+    assert ReadValue("student.py", "X").to_wire() == {"op": "value", "file": "student.py", "name": "X", "call": None}
+    assert run_request(sandbox, tmp_path, ReadValue("student.py", "X")).value == [1, 2]
+    assert run_request(sandbox, tmp_path, ReadValue("student.py", "f", [4])).value == 0.25
+    called = run_request(sandbox, tmp_path, ReadValue("student.py", "X", []))
+    assert (called.status, called.message) == ("error", "'X' is not a function")
+    failed = run_request(sandbox, tmp_path, ReadValue("student.py", "f", [0]))
+    assert failed.status == "error" and failed.message.startswith("raised ZeroDivisionError in f: ")
+    missing = run_request(sandbox, tmp_path, ReadValue("student.py", "g"))
+    assert (missing.status, missing.message) == ("missing", "student.py defines no 'g'")
+    absent = run_request(sandbox, tmp_path, ReadValue("absent.py", "g"))
+    assert (absent.status, absent.message) == ("missing", "absent.py was not found")
+
+
+def test_call_each_answers_call_by_call(sandbox: Sandbox, tmp_path: Path) -> None:
+    calls = [protocol.to_wire([np.array([1.0, 2.0])]), protocol.to_wire([0])]
+    result = run_request(sandbox, tmp_path, CallEach("student.py", "f", calls))
+    assert result.status == "ok"
+    first, second = result.value
+    np.testing.assert_array_equal(first["value"], [1.0, 0.5])  # the array arrived as a tensor
+    assert second["error"].startswith("raised ZeroDivisionError when called: ")
+    assert "student.py" in second["traceback"]
+    not_callable = run_request(sandbox, tmp_path, CallEach("student.py", "X", calls))
+    assert (not_callable.status, not_callable.message) == ("error", "'X' is not a function")
+
+
+def test_run_script_runs_the_statements_case_by_case(sandbox: Sandbox, tmp_path: Path) -> None:
+    script = {
+        "setup": ["scale = Scale(k)"],
+        "setup_binds": ["scale"],
+        "steps": [{"text": "y = scale(x)", "binds": ["y"], "reads": ["scale", "x"]}],
+        "no_autograd": True,
+        "cases": [{
+            "names": {"k": 3},
+            "setup_inputs": protocol.to_wire({}),
+            "rounds": [protocol.to_wire({"x": np.array([1.0, 2.0])})],
+            "reads": [
+                {"name": "y", "text": "y", "reads": ["y"]},
+                {"name": "grad", "text": "torch.ones(1, requires_grad=True).sum().backward()", "reads": []},
+            ],
+        }],
+    }
+    result = run_request(sandbox, tmp_path, RunScript("student.py", script))
+    assert result.status == "ok"
+    [case] = result.value
+    [round_] = case["rounds"]
+    np.testing.assert_array_equal(round_["reads"]["y"], [3.0, 6.0])
+    assert "autograd is not allowed" in round_["reads"]["grad"]["$error"]  # prepared before the import
+    np.testing.assert_array_equal(round_["inputs"]["x"], [1.0, 2.0])
+
+
+def test_run_training_trains_with_the_students_loop(sandbox: Sandbox, tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    data = {f"{part}_{name}": value for part in ("train", "test") for name, value in
+            (("x", rng.standard_normal((16, 2)).astype(np.float32)), ("y", rng.integers(0, 2, 16)))}
+    training = {"data": protocol.to_wire(data), "model": {"features": 2, "classes": 2, "hidden": 4, "dropout": 0.5},
+                "epochs": 2, "batch_size": 8, "lr": 0.1, "seed": 3, "train": True}
+    result = run_request(sandbox, tmp_path, RunTraining("student.py", training))
+    assert result.status == "ok"
+    assert [epoch["steps"] for epoch in result.value["epochs"]] == [2, 2]
+    assert result.value["evaluation"]["steps"] == 0 and not result.value["evaluation"]["weights_changed"]
+    (tmp_path / "student.py").write_text("def train_epoch(*args):\n    pass\n")
+    missing = sandbox.run(RunTraining("student.py", training), tmp_path, LIMITS, seed=7, device="cpu")
+    assert (missing.status, missing.message) == ("missing", "student.py defines no function 'evaluate'")
+
+
+@dataclass(frozen=True)
+class _Teleport:
+    """A request the runner has no handler for (a grader out of step with its runner)."""
+
+    file: str = "student.py"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"op": "teleport", "file": self.file}
+
+
+def test_an_unknown_operation_is_refused_clearly(sandbox: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "student.py").write_text("raise SystemExit('must not be imported')\n")
+    result = sandbox.run(_Teleport(), tmp_path, LIMITS, seed=7, device="cpu")  # type: ignore[arg-type]
+    assert result.status == "error"
+    assert result.message == "the sandbox failed: no operation 'teleport' (it knows calls, script, training, value)"

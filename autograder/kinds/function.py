@@ -27,8 +27,9 @@ from pydantic import Field, model_validator
 
 from autograder.kinds.base import CodeAnswer, Kind, Verdict
 from autograder.sandbox import protocol
+from autograder.sandbox.work import CallEach
 from autograder.sourcecode import branching
-from autograder.spec import QuestionBase, StrictModel
+from autograder.spec import QuestionBase, Source, StrictModel
 
 Property = Literal["elementwise", "in_range", "non_constant", "monotone", "covers_range"]
 Activation = Literal["sigmoid", "tanh", "relu", "identity"]
@@ -87,9 +88,10 @@ class FunctionQuestion(QuestionBase):
         rng = np.random.default_rng(zlib.crc32(f"function/{self.id}".encode()))
         return [[_build(arg, rng, self.dtype) for arg in call.args] for call in self.calls]
 
-    def sandbox_work(self) -> dict[str, Any]:
+    def sandbox_request(self, source: Source) -> CallEach:
         """Each call's arguments in the wire format: tensors arrive in the sandbox as torch tensors."""
-        return {"calls": [protocol.to_wire(args) for args in self.arguments]}
+        assert source.file is not None and source.name is not None
+        return CallEach(file=source.file, name=source.name, calls=[protocol.to_wire(args) for args in self.arguments])
 
 
 def _build(spec: Any, rng: np.random.Generator, dtype: str) -> Any:

@@ -28,7 +28,8 @@ from pydantic import Field, model_validator
 
 from autograder.kinds.base import Kind, Verdict
 from autograder.sandbox import protocol
-from autograder.spec import PositiveNumber, QuestionBase, StrictModel
+from autograder.sandbox.work import RunTraining
+from autograder.spec import PositiveNumber, QuestionBase, Source, StrictModel
 
 class Data(StrictModel):
     """Gaussian clusters, one per class, drawn from the question's seed."""
@@ -88,15 +89,16 @@ class TrainingQuestion(QuestionBase):
             out[f"{part}_x"] = (out[f"{part}_x"] / scale).astype(np.float32)
         return out
 
-    def sandbox_work(self) -> dict[str, Any]:
+    def sandbox_request(self, source: Source) -> RunTraining:
         """The harness's settings and the data, in the wire format."""
-        return {"training": {
+        assert source.file is not None
+        return RunTraining(file=source.file, training={
             "data": protocol.to_wire(self.dataset),
             "model": {"features": self.data.features, "classes": self.data.classes,
                       "hidden": self.model.hidden, "dropout": self.model.dropout},
             "epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
             "seed": zlib.crc32(f"training-run/{self.id}".encode()), "train": True,
-        }}
+        })
 
 
 # --- the grader's own evaluation -----------------------------------------------------------------

@@ -17,7 +17,6 @@ import selectors
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -28,12 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from autograder.sandbox import protocol
+from autograder.sandbox import framing, protocol
 from autograder.sandbox.identity import SandboxUser, lease_user
+from autograder.sandbox.work import Request
 
 RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
 
-_RUNNER_FILES = ("runner.py", "protocol.py", "harness.py", "zygote.py")
+_RUNNER_FILES = ("runner.py", "protocol.py", "harness.py", "zygote.py", "framing.py")
 _ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "OMP_NUM_THREADS",
                     "MKL_NUM_THREADS")
 _EXIT_GRACE_S = 1.0
@@ -52,27 +52,6 @@ class Limits:
     max_file_bytes: int = 64 * 2**20
     max_processes: int = 256
     max_copy_bytes: int = 200 * 2**20
-
-
-@dataclass(frozen=True)
-class Task:
-    """Import ``file`` and return attribute ``name``, called with ``call`` when given.
-
-    With ``calls`` instead, the attribute is called once per argument list (arguments in the
-    wire format; arrays arrive as torch tensors on the task's device) and the reply is a list
-    with one ``{"value": ...}`` or ``{"error": message}`` per call, so that one bad call costs
-    only itself. With ``script`` (a module question's statements and drawn inputs), the module's
-    namespace runs the rubric's statements case by case and the reply holds what they read back.
-    With ``training``, the harness trains a model with the module's ``train_epoch`` and
-    ``evaluate`` and replies with its weights and probe counts.
-    """
-
-    file: str
-    name: str
-    call: list[Any] | None = None
-    calls: list[list[Any]] | None = None
-    script: dict[str, Any] | None = None
-    training: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,14 +77,6 @@ class _Capture:
         room = self.limit - len(self.data)
         self.data += chunk[: max(room, 0)]
         self.dropped += max(len(chunk) - max(room, 0), 0)
-
-
-def _operation(task: Task) -> str:
-    if task.script is not None:
-        return "script"
-    if task.training is not None:
-        return "training"
-    return "value" if task.calls is None else "calls"
 
 
 def _signal_name(number: int) -> str:
@@ -311,19 +282,9 @@ class _Zygote:
                 self.close()
         return self.started
 
-    def _read(self) -> dict[str, Any]:
-        header = self._exactly(4)
-        (size,) = struct.unpack("!I", header)
-        return json.loads(self._exactly(size))
-
-    def _exactly(self, size: int) -> bytes:
-        data = bytearray()
-        while len(data) < size:
-            chunk = self.channel.recv(size - len(data))
-            if not chunk:
-                raise OSError("the zygote closed its socket")
-            data += chunk
-        return bytes(data)
+    def _read(self) -> Any:
+        message, _ = framing.read_message(self.channel)
+        return message
 
     def fork(self, request: dict[str, Any], workdir: Path, env: dict[str, str],
              out_fd: int, reply_fd: int, output: BinaryIO) -> _ForkedTask:
@@ -332,9 +293,7 @@ class _Zygote:
             "request": request, "workdir": str(workdir), "env": env, "isolate": self.isolate,
             "uid": self.user.uid if self.user else None, "gid": self.user.gid if self.user else None,
         }
-        data = json.dumps(order).encode()
-        socket.send_fds(self.channel, [struct.pack("!I", len(data))], [out_fd, reply_fd])
-        self.channel.sendall(data)
+        framing.send_message(self.channel, order, fds=(out_fd, reply_fd))
         return _ForkedTask(self, int(self._read()["pid"]), output)
 
     def status(self, pid: int, block: bool) -> int | None:
@@ -436,9 +395,10 @@ class Sandbox:
         return env
 
     def run(
-        self, task: Task, submission_dir: Path, limits: Limits, seed: int, device: str
+        self, task: Request, submission_dir: Path, limits: Limits, seed: int, device: str
     ) -> RunResult:
-        """Run one task against a fresh copy of ``submission_dir``."""
+        """Run one task (a request of :mod:`autograder.sandbox.work`) against a fresh copy of
+        ``submission_dir``."""
         if self._base is None:
             raise RuntimeError("Sandbox.run outside its 'with' block")
         workdir = Path(tempfile.mkdtemp(prefix="task-", dir=self._base))
@@ -451,16 +411,12 @@ class Sandbox:
             _remove_tree(workdir)
 
     def _spawn(
-        self, task: Task, workdir: Path, limits: Limits, seed: int, device: str
+        self, task: Request, workdir: Path, limits: Limits, seed: int, device: str
     ) -> RunResult:
         assert self._base is not None
         reply_read, reply_write = os.pipe()
         request = {
-            "task": {
-                "op": _operation(task),
-                "file": task.file, "name": task.name, "call": task.call, "calls": task.calls,
-                "script": task.script, "training": task.training,
-            },
+            "task": task.to_wire(),
             "workdir": str(workdir),
             "seed": seed,
             "device": device,

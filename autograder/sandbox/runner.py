@@ -1,13 +1,18 @@
 """The sandboxed child: imports the student's code, does one task, reports plain data.
 
-It runs as ``python -I -B runner.py`` in a fresh process (as the unprivileged sandbox user when
+It runs as ``python -s -B runner.py`` in a fresh process (as the unprivileged sandbox user when
 the grader is root), reads one JSON request on stdin, and writes one JSON reply to the file
-descriptor the request names. The student's own output goes to stdout/stderr, which the grader
-captures separately, so nothing the student prints can pass for a reply. Everything this process
-says is treated as untrusted by the grader.
+descriptor the request names; or a zygote forks it and hands it the request (``zygote.py``).
+Not ``-I``: isolated mode would leave this folder off ``sys.path`` (the sibling imports below)
+and ignore the ``PYTHONHASHSEED`` and ``PYTHONDONTWRITEBYTECODE`` the sandbox sets; ``-s`` keeps
+the user's site-packages out and the environment is the sandbox's own. The student's own output
+goes to stdout/stderr, which the grader captures separately, so nothing the student prints can
+pass for a reply. Everything this process says is treated as untrusted by the grader.
 
-It deliberately imports nothing from the ``autograder`` package: it is copied, with
-``protocol.py``, into a directory the sandbox user can read.
+The task's ``op`` picks one handler of :data:`_OPERATIONS` (the grader's side is one request
+type per operation, ``work.py``). It deliberately imports nothing from the ``autograder``
+package: it is copied, with its siblings ``protocol.py`` and ``harness.py``, into a directory
+the sandbox user can read.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import random
 import resource
 import sys
 import traceback
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 import harness  # the sibling copy of autograder/sandbox/harness.py
 import protocol  # the sibling copy of autograder/sandbox/protocol.py
 
 _SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+Reply = dict[str, Any]  # {"status", "message"?, "traceback"?, "value"?} before "device" is added
 
 
 def _reply(fd: int, payload: dict[str, Any]) -> None:
@@ -127,7 +134,7 @@ def _as_tensors(value: Any, device: str) -> Any:
     return value
 
 
-def _call_each(function: Any, calls: list[Any], device: str, workdir: str) -> list[Any]:
+def _call_each_of(function: Any, calls: list[Any], device: str, workdir: str) -> list[Any]:
     """One wire-encoded mapping per call: {value} or {error, traceback}."""
     results: list[Any] = []
     for raw in calls:
@@ -234,53 +241,105 @@ def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device:
     return finish(None)
 
 
-def _run_script(module: Any, script: dict[str, Any], device: str, workdir: str) -> list[Any]:
-    return [_run_case(module, script, case, device, workdir) for case in script["cases"]]
+def _read_value(module: Any, task: dict[str, Any], device: str, workdir: str) -> Reply:
+    """The attribute ``name``, called with ``call`` when given."""
+    value, missing = _attribute(module, task)
+    if missing is not None:
+        return missing
+    if task.get("call") is not None:
+        if not callable(value):
+            return {"status": "error", "message": f"'{task['name']}' is not a function"}
+        value = value(*task["call"])
+    return {"status": "ok", "value": protocol.to_wire(value)}
 
 
-def _run_task(task: dict[str, Any], workdir: str, device: str) -> dict[str, Any]:
+def _call_each(module: Any, task: dict[str, Any], device: str, workdir: str) -> Reply:
+    """The attribute ``name`` called once per argument list, each call's outcome on its own."""
+    function, missing = _attribute(module, task)
+    if missing is not None:
+        return missing
+    if not callable(function):
+        return {"status": "error", "message": f"'{task['name']}' is not a function"}
+    return {"status": "ok", "value": _call_each_of(function, task["calls"], device, workdir)}
+
+
+def _attribute(module: Any, task: dict[str, Any]) -> tuple[Any, Reply | None]:
+    """The module's attribute ``name``, or else the reply saying that it has none."""
+    if not hasattr(module, task["name"]):
+        return None, {"status": "missing", "message": f"{task['file']} defines no '{task['name']}'"}
+    return getattr(module, task["name"]), None
+
+
+def _run_script(module: Any, task: dict[str, Any], device: str, workdir: str) -> Reply:
+    """The rubric's statements, case by case, and what they read back."""
+    script = task["script"]
+    cases = [_run_case(module, script, case, device, workdir) for case in script["cases"]]
+    return {"status": "ok", "value": cases}
+
+
+def _forbid_autograd_if_asked(task: dict[str, Any]) -> None:
+    if task["script"].get("no_autograd"):
+        _forbid_autograd()
+
+
+def _run_training(module: Any, task: dict[str, Any], device: str, workdir: str) -> Reply:
+    """The harness's training run with the module's ``train_epoch`` and ``evaluate``."""
+    for name in ("train_epoch", "evaluate"):
+        if not callable(getattr(module, name, None)):
+            return {"status": "missing", "message": f"{task['file']} defines no function '{name}'"}
+    trained = harness.run_training(module, task["training"], device, protocol.decode)
+    return {"status": "ok", "value": protocol.to_wire(trained)}
+
+
+def _nothing(task: dict[str, Any]) -> None:
+    pass
+
+
+class _Operation(NamedTuple):
+    """How the runner does one operation, once the student's file is imported.
+
+    ``run`` does the work and returns the reply; ``phase`` says what was under way if the
+    student's code raises ("in f", "while training"); ``prepare`` runs before the import, so that
+    the student's module sees what it changes (autograd taken away).
+    """
+
+    run: Callable[[Any, dict[str, Any], str, str], Reply]
+    phase: Callable[[dict[str, Any]], str]
+    prepare: Callable[[dict[str, Any]], None] = _nothing
+
+
+_OPERATIONS: dict[str, _Operation] = {
+    "value": _Operation(_read_value, lambda task: f"in {task['name']}"),
+    "calls": _Operation(_call_each, lambda task: f"in {task['name']}"),
+    "script": _Operation(_run_script, lambda task: "while running the checks", _forbid_autograd_if_asked),
+    "training": _Operation(_run_training, lambda task: "while training"),
+}
+
+
+def _run_task(task: dict[str, Any], workdir: str, device: str) -> Reply:
+    """Import the student's file and do the task's operation, whatever the student's code does."""
+    op = task.get("op")
+    operation = _OPERATIONS.get(op) if isinstance(op, str) else None
+    if operation is None:
+        known = ", ".join(sorted(_OPERATIONS))
+        return {"status": "error", "message": f"the sandbox failed: no operation {op!r} (it knows {known})"[:500]}
     filename = task["file"]
-    module_name = filename[:-3]
-    path = os.path.join(workdir, filename)
-    if not os.path.isfile(path):
+    if not os.path.isfile(os.path.join(workdir, filename)):
         return {"status": "missing", "message": f"{filename} was not found"}
     import importlib
 
     phase = f"while importing {filename}"
     try:
-        if task.get("op") == "script" and task["script"].get("no_autograd"):
-            _forbid_autograd()
-        module = importlib.import_module(module_name)
-        if task.get("op") == "script":
-            phase = "while running the checks"
-            return {"status": "ok", "value": _run_script(module, task["script"], device, workdir)}
-        if task.get("op") == "training":
-            phase = "while training"
-            for name in ("train_epoch", "evaluate"):
-                if not callable(getattr(module, name, None)):
-                    return {"status": "missing", "message": f"{filename} defines no function '{name}'"}
-            trained = harness.run_training(module, task["training"], device, protocol.decode)
-            return {"status": "ok", "value": protocol.to_wire(trained)}
-        phase = f"in {task['name']}"
-        if not hasattr(module, task["name"]):
-            return {"status": "missing", "message": f"{filename} defines no '{task['name']}'"}
-        value = getattr(module, task["name"])
-        if task.get("op") == "calls":
-            if not callable(value):
-                return {"status": "error", "message": f"'{task['name']}' is not a function"}
-            return {"status": "ok", "value": _call_each(value, task["calls"], device, workdir)}
-        if task.get("call") is not None:
-            if not callable(value):
-                return {"status": "error", "message": f"'{task['name']}' is not a function"}
-            value = value(*task["call"])
-        encoded = protocol.to_wire(value)
+        operation.prepare(task)
+        module = importlib.import_module(filename[:-3])
+        phase = operation.phase(task)
+        return operation.run(module, task, device, workdir)
     except BaseException as error:  # noqa: BLE001 - the student's code may raise anything
         return {
             "status": "error",
             "message": _describe_exit(error, phase),
             "traceback": _student_traceback(error, workdir),
         }
-    return {"status": "ok", "value": encoded}
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ itself never runs student code and, under a root grader, runs as root, so no stu
 can signal, trace or change it; nothing of one task survives into the next, which is forked
 from the zygote's untouched memory.
 
-Messages on the socket from the grader: a 4-byte length, then JSON ``{"request", "workdir",
+Messages on the socket (framed by ``framing.py``) from the grader: ``{"request", "workdir",
 "env", "uid", "gid", "isolate"}``, with the task's output and reply pipes' write ends attached
 (SCM_RIGHTS). Answers: ``{"ready": true}`` once torch is imported, ``{"pid": N}`` once forked, then ``{"pid": N, "status": S}`` (the
 ``waitpid`` status) once the child has ended. EOF on the socket ends the zygote.
@@ -24,34 +24,15 @@ import ctypes
 import json
 import os
 import socket
-import struct
 import sys
 from typing import Any
 
+import framing  # the sibling copy of autograder/sandbox/framing.py
 import runner  # the sibling copy of autograder/sandbox/runner.py
 
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _PR_SET_NO_NEW_PRIVS = 38
-
-
-def _receive(channel: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
-    header, fds, _, _ = socket.recv_fds(channel, 4, 4)
-    if len(header) < 4:
-        return None
-    (size,) = struct.unpack("!I", header)
-    body = bytearray()
-    while len(body) < size:
-        chunk = channel.recv(min(size - len(body), 1 << 20))
-        if not chunk:
-            return None
-        body += chunk
-    return json.loads(body), list(fds)
-
-
-def _send(channel: socket.socket, message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode()
-    channel.sendall(struct.pack("!I", len(data)) + data)
 
 
 def _write(path: str, text: str) -> None:
@@ -101,6 +82,7 @@ def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: 
         request = order["request"]
         request["result_fd"] = reply_fd
         del order
+        del sys.modules["framing"]  # the zygote's alone: a student's own framing.py imports as in a cold start
     except BaseException as error:  # noqa: BLE001 - tell the grader through the reply pipe
         try:
             os.write(reply_fd, json.dumps({"status": "error", "message": f"the sandbox failed: {error!r}"[:500]}).encode())
@@ -117,21 +99,21 @@ def main() -> None:
         import torch  # noqa: F401 - the point of the zygote: paid once, shared by every fork
     except ImportError:
         pass
-    _send(channel, {"ready": True})
+    framing.send_message(channel, {"ready": True})
     while True:
-        message = _receive(channel)
-        if message is None:
+        try:
+            order, fds = framing.read_message(channel, max_fds=2)
+        except framing.Closed:
             return
-        order, fds = message
         pid = os.fork()
         if pid == 0:
             _become_task(libc, channel, order, fds)
         for fd in fds:
             os.close(fd)
         del order
-        _send(channel, {"pid": pid})
+        framing.send_message(channel, {"pid": pid})
         _, status = os.waitpid(pid, 0)
-        _send(channel, {"pid": pid, "status": status})
+        framing.send_message(channel, {"pid": pid, "status": status})
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ from autograder.kinds.module.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, 
 from autograder.kinds.module.oracle import call_oracle
 from autograder.kinds.module.script import Statement, parse_expression, parse_statement
 from autograder.sandbox import protocol
+from autograder.sandbox.work import RunScript
 from autograder.sourcecode import autograd_uses
-from autograder.spec import PositiveNumber, QuestionBase, StrictModel
+from autograder.spec import PositiveNumber, QuestionBase, Source, StrictModel
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _DEVICE_MIX = re.compile(r"(Expected all tensors to be on the same device|cuda.*cpu|cpu.*cuda)", re.I)
@@ -185,13 +186,14 @@ class ModuleQuestion(QuestionBase):
         """The oracle's file and function in the reference folder."""
         return self.oracle.file, self.oracle.name
 
-    def sandbox_work(self) -> dict[str, Any]:
+    def sandbox_request(self, source: Source) -> RunScript:
         """The statements, and each case's names and drawn inputs in the wire format."""
+        assert source.file is not None
         reads = [
             {"name": c.name, "text": c.expression, "reads": sorted(parse_expression(c.expression).reads)}
             for c in self.checks
         ]
-        return {"script": {
+        return RunScript(file=source.file, script={
             "setup": self.setup,
             "setup_binds": sorted({n for s in self.parsed_setup for n in s.binds}),
             "steps": [{"text": s.text, "binds": sorted(s.binds), "reads": sorted(s.reads)} for s in self.parsed_steps],
@@ -205,7 +207,7 @@ class ModuleQuestion(QuestionBase):
                 }
                 for case, drawn in zip(self.cases, self.drawn, strict=True)
             ],
-        }}
+        })
 
 
 # --- judging -----------------------------------------------------------------------------------
