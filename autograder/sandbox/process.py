@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from autograder.sandbox import framing, protocol
-from autograder.sandbox.identity import SandboxUser, lease_user
+from autograder.sandbox.identity import SandboxSetupError, SandboxUser, lease_user
 from autograder.sandbox.work import Request
 
 RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
@@ -39,6 +39,8 @@ _ENV_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_D
 _EXIT_GRACE_S = 1.0
 _ZYGOTE_START_S = 60.0
 _PR_SET_CHILD_SUBREAPER = 36
+# What the runner writes on the reply pipe just before the student's code runs (runner.py).
+STARTED = b"\x01"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Limits:
     max_file_bytes: int = 64 * 2**20
     max_processes: int = 256
     max_copy_bytes: int = 200 * 2**20
+    # The grader's own part of a task (a zygote still importing torch, a cold interpreter's
+    # import at half a CPU), before the student's code starts: not on the student's clock.
+    startup_s: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,11 @@ class RunResult:
     output: str = ""
     device: str = "cpu"
     seconds: float = 0.0
+
+
+class SandboxStartupError(SandboxSetupError):
+    """The sandbox could not start the student's code within the grader's start-up budget: the
+    grader's fault (a loaded or slow machine), never the student's."""
 
 
 @dataclass
@@ -493,6 +503,11 @@ class Sandbox:
             output, reply, timed_out, too_big = self._collect(
                 process, stream.fileno(), reply_read, limits, started
             )
+            if timed_out and not reply:
+                raise SandboxStartupError(
+                    f"the sandbox did not start the student's code within {limits.startup_s:g} s "
+                    "(the machine is overloaded or too slow to import torch)"
+                )
         finally:
             _kill_all(process, self.user)
             os.close(reply_read)
@@ -508,19 +523,25 @@ class Sandbox:
             return RunResult("bad_reply", message="returned a value that is too large", **common)
         if not reply:
             return RunResult("crashed", message=self._exit_reason(process.returncode), **common)
-        return self._decode(bytes(reply), common)
+        return self._decode(bytes(reply).removeprefix(STARTED), common)
 
     def _collect(
         self, process: Any, out_fd: int, reply_fd: int, limits: Limits,
         started: float,
     ) -> tuple[_Capture, bytearray, bool, bool]:
-        """Read output and reply until both close, the deadline passes, or the reply overflows."""
+        """Read output and reply until both close, the deadline passes, or the reply overflows.
+
+        The student's clock starts with the reply's first byte (the runner's :data:`STARTED`
+        marker, sent just before it imports the student's file); until then the deadline is the
+        grader's start-up budget. Timed out with no reply byte: the start-up's fault.
+        """
         output = _Capture(limits.max_output_bytes)
         reply = bytearray()
         selector = selectors.DefaultSelector()
         selector.register(out_fd, selectors.EVENT_READ, "out")
         selector.register(reply_fd, selectors.EVENT_READ, "reply")
-        deadline = started + limits.time_s
+        deadline = started + limits.startup_s
+        student_started = False
         exited_at: float | None = None
         try:
             while selector.get_map():
@@ -538,6 +559,9 @@ class Sandbox:
                     elif key.data == "out":
                         output.add(chunk)
                     else:
+                        if not student_started:
+                            student_started = True
+                            deadline = time.monotonic() + limits.time_s
                         reply += chunk
                         if len(reply) > limits.max_reply_bytes:
                             return output, reply, False, True

@@ -30,6 +30,10 @@ import protocol  # the sibling copy of autograder/sandbox/protocol.py
 
 _SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 
+# Written on the reply pipe before the student's code runs: the grader starts the time limit
+# then, not when it asked for the task (process.py's STARTED).
+STARTED = b"\x01"
+
 Reply = dict[str, Any]  # {"status", "message"?, "traceback"?, "value"?} before "device" is added
 
 
@@ -356,6 +360,7 @@ def serve(request: dict[str, Any]) -> None:
         device = _prepare_torch(request)
         _apply_limits(request, device)
         sys.path[:] = [workdir] + [p for p in sys.path if p != _SCRIPT_DIR]
+        os.write(fd, STARTED)  # the student's clock starts now (the grader's start-up is over)
         reply = _run_task(request["task"], workdir, device)
         reply["device"] = device
         _reply(fd, reply)
