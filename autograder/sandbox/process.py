@@ -521,9 +521,10 @@ class Sandbox:
             return RunResult("timeout", message=f"took longer than {limits.time_s:g} s", **common)
         if too_big:
             return RunResult("bad_reply", message="returned a value that is too large", **common)
-        if not reply:
+        body = bytes(reply).removeprefix(STARTED)
+        if not body:
             return RunResult("crashed", message=self._exit_reason(process.returncode), **common)
-        return self._decode(bytes(reply).removeprefix(STARTED), common)
+        return self._decode(body, common)
 
     def _collect(
         self, process: Any, out_fd: int, reply_fd: int, limits: Limits,
