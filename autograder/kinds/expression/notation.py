@@ -97,8 +97,11 @@ _FRACTION_COMMAND = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 _PRIME_SUPERSCRIPT = re.compile(r"\^\s*\{\s*((?:\\prime\s*|')+)\}|\^\s*((?:\\prime(?![A-Za-z])\s*)+|'+)")
 _PRIME = re.compile(r"\\prime(?![A-Za-z])")
 _ELL = re.compile(r"\\ell(?![A-Za-z])")
+_VARIANT_GREEK = re.compile(r"\\var(phi|epsilon|theta|sigma|rho|pi)(?![A-Za-z])")  # \varphi is φ
 _NORM = re.compile(r"\\(?:[lr]?Vert(?![A-Za-z])|\|)")
 _DEFINED_AS = re.compile(r":=|\\coloneqq(?![A-Za-z])|\\triangleq(?![A-Za-z])|\\eqqcolon(?![A-Za-z])")
+# {h}^{s} is h^{s} (a braced base, as in {\\bf h}^s); \\sqrt{x}^2 and \\frac{1}{h}^2 keep their braces.
+_BRACED_LETTER = re.compile(r"(\\[A-Za-z]+|(?<=[\^_]))?\{\s*([A-Za-z])\s*\}(?=\s*[\^_])")
 _TRAILING_STOP = re.compile(r"(?<![.\\])[.;,]\s*$")
 _COMMAND_GAP = re.compile(r"(\\[A-Za-z]+) +(?=['_])")
 _LAYER_TRANSPOSE = re.compile(r"\^\{\s*\(\s*([A-Za-z0-9]+)\s*\)\s*(?:T|\\top)\s*\}")
@@ -140,13 +143,17 @@ def normalize(text: str) -> str:
 
 def _script_group(match: re.Match[str]) -> str:
     if match.group(1):
-        return "^{" + "".join(_SUPERSCRIPTS[c] for c in match.group(1)) + "}"
+        run = "".join(_SUPERSCRIPTS[c] for c in match.group(1))
+        if len(run) > 1 and run.endswith("T"):  # oᵃᵀ, W⁽¹⁾ᵀ: a superscript, then the transpose
+            return "^{" + run[:-1] + "}^T"
+        return "^{" + run + "}"
     return "_{" + "".join(_SUBSCRIPTS[c] for c in match.group(2)) + "}"
 
 
 def _latex_spellings(text: str) -> str:
     """LaTeX spellings of one thing made one: \\dfrac is \\frac, \\frac12 is \\frac{1}{2}, ^{\\prime} is '."""
     text = _ELL.sub("l", text)
+    text = _VARIANT_GREEK.sub(r"\\\1", text)
     text = _FRACTION_COMMAND.sub(r"\\frac", text)
     text = _brace_fractions(text)
     text = _PRIME_SUPERSCRIPT.sub(lambda m: "'" * (m.group(0).count("'") + m.group(0).count("prime")), text)
@@ -155,7 +162,19 @@ def _latex_spellings(text: str) -> str:
     text = _ONES.sub(r"\\ones ", text)
     text = _NORM.sub(r"\\| ", text)
     text = _DEFINED_AS.sub("=", text)
+    text = _BRACED_LETTER.sub(_unbrace_letter, text)
     return text
+
+
+_FRACTION_BEFORE = re.compile(r"\\frac\s*\{[^{}]*\}\s*$")
+
+
+def _unbrace_letter(match: re.Match[str]) -> str:
+    """{h}^{s} → h^{s}, unless the braces are an argument (\\sqrt{x}^2, x^{a}, \\frac{1}{h}^2)."""
+    before = match.string[max(0, match.start() - 200) : match.start()]
+    if match.group(1) is not None or _FRACTION_BEFORE.search(before):
+        return match.group(0)
+    return match.group(2)
 
 
 _FRAC_ARGUMENT = re.compile(r"\s*(\\[A-Za-z]+|[^\s{}\\])")

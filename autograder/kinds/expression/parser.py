@@ -284,20 +284,23 @@ class _Parser:
 
     def product(self) -> Node:
         node = self.unary()
-        ambiguous = False
+        divided = False
         while True:
             if self.at("*", "/"):
                 operator = self.take().text
                 right = self.unary()
-                # 1/2 x is (1/2) x; but is a/b c (a/b) c or a/(b c)? Students mean both: refused.
-                ambiguous = operator == "/" and (constant_value(node) is None or constant_value(right) is None)
+                # 1/2(1 + t) and 1/2W: a number's fraction times what follows
+                divided = operator == "/" and (constant_value(node) is None or constant_value(right) is None)
                 node = Div(node, right) if operator == "/" else Mul(node, right)
             elif self.starts_operand():
-                if ambiguous:
+                # Left to right, 1/K (y - t) is (1/K)(y - t); but x/2y, written against the
+                # divisor, is meant as x/(2y) as often as (x/2)y: refused, not guessed.
+                if divided and not self.current.spaced:
                     raise NotationError(
-                        "a product right after a division is ambiguous (is a/b c meant as (a/b) c "
-                        "or a/(b c)?): add parentheses, or write \\frac{…}{…}"
+                        "a factor written right after a divisor is ambiguous (is x/2y meant as "
+                        "(x/2) y or x/(2y)?): add parentheses, or write \\frac{…}{…}"
                     )
+                divided = False
                 node = Mul(node, self.power())
             else:
                 return node
