@@ -59,6 +59,7 @@ _UNICODE = {
     "𝟙": r"\ones ",
     "√": r"\sqrt ",
     "\u00a0": " ",
+    "@": "*",  # numpy's matrix product
 }
 _COMBINING = {"\u0302": "hat", "\u0304": "bar", "\u0305": "bar", "\u0303": "tilde"}
 _PRECOMPOSED_ACCENT = re.compile(r"([A-Za-z])([\u0302\u0304\u0305\u0303])")
@@ -102,6 +103,10 @@ _NORM = re.compile(r"\\(?:[lr]?Vert(?![A-Za-z])|\|)")
 _DEFINED_AS = re.compile(r":=|\\coloneqq(?![A-Za-z])|\\triangleq(?![A-Za-z])|\\eqqcolon(?![A-Za-z])")
 # {h}^{s} is h^{s} (a braced base, as in {\\bf h}^s); \\sqrt{x}^2 and \\frac{1}{h}^2 keep their braces.
 _BRACED_LETTER = re.compile(r"(\\[A-Za-z]+|(?<=[\^_]))?\{\s*([A-Za-z])\s*\}(?=\s*[\^_])")
+# Layout only: display delimiters and alignment environments (aligned, equation, split).
+_LAYOUT = re.compile(
+    r"\\[\[\]()]|\\(?:begin|end)\s*\{\s*(?:aligned|align\*?|equation\*?|split|gathered|gather\*?|displaymath)\s*\}"
+)
 _TRAILING_STOP = re.compile(r"(?<![.\\])[.;,]\s*$")
 _COMMAND_GAP = re.compile(r"(\\[A-Za-z]+) +(?=['_])")
 _LAYER_TRANSPOSE = re.compile(r"\^\{\s*\(\s*([A-Za-z0-9]+)\s*\)\s*(?:T|\\top)\s*\}")
@@ -152,6 +157,7 @@ def _script_group(match: re.Match[str]) -> str:
 
 def _latex_spellings(text: str) -> str:
     """LaTeX spellings of one thing made one: \\dfrac is \\frac, \\frac12 is \\frac{1}{2}, ^{\\prime} is '."""
+    text = _LAYOUT.sub(" ", text)
     text = _ELL.sub("l", text)
     text = _VARIANT_GREEK.sub(r"\\\1", text)
     text = _FRACTION_COMMAND.sub(r"\\frac", text)

@@ -358,6 +358,11 @@ class _Parser:
                 self.take()
                 node = Transpose(node)
                 continue
+            if self.at("'"):
+                raise NotationError(
+                    "a prime after (…) is not read: for a transpose write ^T, for a derivative "
+                    "the function's own, like sigma'(x)"
+                )
             if self.at("_"):  # [x]_+ and (x)_+ are the positive part (seed 004: [x]_+)
                 self.take()
                 if self.plus_mark():
@@ -379,6 +384,19 @@ class _Parser:
             self.index += 3
             return True
         return False
+
+    def class_subscript(self) -> Node | None:
+        """Consume ``_y`` (or ``_{y}``) when y is the question's class label: 𝟙_y is onehot(y)."""
+        if not self.at("_"):
+            return None
+        ahead = self.tokens[self.index + 1 : self.index + 4]
+        braced = len(ahead) == 3 and ahead[0].text == "{" and ahead[2].text == "}"
+        label = ahead[1] if braced else ahead[0]
+        key = self.vocabulary.symbol(label.text) if label.kind == "name" else None
+        if key is None or self.vocabulary.symbols[key].role != "class":
+            return None
+        self.index += 4 if braced else 2
+        return Call("onehot", (Sym(key),))
 
     def size_subscript(self) -> int | str | None:
         """Consume ``_M``, ``_{M}`` or ``_3`` when it names a size of the question (𝟙_M, I_K)."""
@@ -424,6 +442,9 @@ class _Parser:
                 size = self.size_subscript()  # 1_M: the all-ones vector of size M
                 if size is not None:
                     return Fill("ones", size)
+                label = self.class_subscript()  # 1_y: onehot(y)
+                if label is not None:
+                    return label
             if token.value == 1 and self.at("_", "["):
                 return self.indicator()
             return Num(token.value)  # type: ignore[arg-type]
@@ -496,6 +517,9 @@ class _Parser:
         size = self.size_subscript()
         if size is not None:
             return Fill("ones", size)
+        label = self.class_subscript()
+        if label is not None:
+            return label
         if self.at("_"):
             return self.indicator()
         if self.at("[", "("):
@@ -522,7 +546,20 @@ class _Parser:
         node = self.group("[", "]") if self.at("[") else self.group("{", "}")
         if not isinstance(node, Compare):
             raise NotationError("an indicator 1_{…} needs a condition, like 1_{x > 0}")
-        return node
+        return self.indicator_argument(node)
+
+    def indicator_argument(self, condition: Compare) -> Node:
+        """``1_{x>0}(x)`` (seed 004 writes 𝟙_{x>0}(x)): the indicator at its own variable is the
+        indicator; at anything else it is refused, never read as a product."""
+        if not self.at("(") or self.current.spaced:
+            return condition
+        argument = self.group("(", ")")
+        if isinstance(argument, Sym) and argument in walk(condition):
+            return condition
+        raise NotationError(
+            "an indicator written against a parenthesis, 1_{…}(…), is read only at its own "
+            "variable, like 1_{x>0}(x); write the indicator alone, or * before a product"
+        )
 
     def name(self, raw: str) -> Node:
         vocabulary = self.vocabulary
@@ -539,6 +576,11 @@ class _Parser:
         builtin = self.builtin_name(raw)
         if builtin is not None:
             return builtin
+        if raw in {r"\begin", r"\end"}:
+            raise NotationError(
+                "LaTeX environments (cases, matrices) are not read: write one expression, with "
+                "an indicator such as 1_{x > 0} for a case split"
+            )
         split = _split_name(raw, vocabulary)
         if split:
             node: Node = Sym(split[0])
@@ -572,14 +614,16 @@ class _Parser:
     def builtin_name(self, raw: str) -> Node | None:
         """Names every question knows unless it declares them: I (the identity, sized by what it
         meets), I_M (of size M) and e_y (the standard basis vector, onehot(y))."""
-        match = re.fullmatch(r"([Ie])(?:_\{?\s*([^{}\s]+)\s*\}?)?", raw)
+        match = re.fullmatch(r"([Ie])(?:_\{\s*([^{}]+?)\s*\}|_([^{}\s]+))?", raw)
         if match is None:
             return None
-        letter, subscript = match.groups()
+        letter, braced, bare = match.groups()
+        subscript = braced or bare
         if letter == "I":
             if subscript is None:
                 return Fill("identity")
-            size = self.size_of(subscript)
+            sides = set(re.split(r"\s*(?:\\times|\*|×)\s*", subscript))  # I_{K \times K}
+            size = self.size_of(sides.pop()) if len(sides) == 1 else None
             return None if size is None else Fill("identity", size)
         key = self.vocabulary.symbol(subscript) if subscript else None
         if key is not None and self.vocabulary.symbols[key].role == "class":
