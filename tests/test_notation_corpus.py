@@ -81,3 +81,70 @@ def test_styles_render_differently() -> None:
     from tests.notation_corpus import Style
 
     assert len({form(Style(style)) for style in STYLES}) == len(STYLES)
+
+
+# --- the README's notation lists are exactly what parses ------------------------------------------
+
+from autograder.kinds.expression import NotationError, SymbolInfo, Vocabulary, key_of, parse  # noqa: E402
+from autograder.kinds.expression.parser import leibniz_keys  # noqa: E402
+
+_README_NAMES = {
+    "x": SymbolInfo("x"),
+    "w_1": SymbolInfo("w_1"),
+    "w_3": SymbolInfo("w_3"),
+    "b_3": SymbolInfo("b_3"),
+    "h_1": SymbolInfo("h_1"),
+    "f'_3": SymbolInfo("f'_3"),
+    "f'_1": SymbolInfo("f'_1"),
+    "W": SymbolInfo("W", shape=("n", "n")),
+    "v": SymbolInfo("v", shape=("n",)),
+    "u": SymbolInfo("u", shape=("n",)),
+    "yhat": SymbolInfo("yhat", shape=("n",)),
+    "y": SymbolInfo("y", role="class", classes="n"),
+}
+README_VOCABULARY = Vocabulary(
+    symbols={key_of(name): info for name, info in _README_NAMES.items()}
+    | {"dL/dh3": SymbolInfo("dL/dh3"), "dl/dyhat": SymbolInfo("dl/dyhat", shape=("n",))},
+    nodes={"L": "L", "h3": "h_3", "h1": "h_1", "l": "l"},
+    dims={"n": 3},
+)
+
+
+def _readme_lists(marker: str) -> list[list[str]]:
+    """The code spans of each bullet between <!-- marker --> and <!-- /marker --> in README.md."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split(f"<!-- {marker} -->", 1)[1].split(f"<!-- /{marker} -->", 1)[0]
+    return [
+        [span for span in re.findall(r"`([^`]+)`", line.split(": ", 1)[1] if marker == "notation-read" else line)]
+        for line in block.splitlines()
+        if line.startswith("- ")
+    ]
+
+
+import re  # noqa: E402
+
+README_READ = _readme_lists("notation-read")
+README_REFUSED = [spans[0] for spans in _readme_lists("notation-refused")]
+
+
+def test_the_readme_lists_notation() -> None:
+    assert len(README_READ) >= 25 and sum(map(len, README_READ)) >= 120
+    assert len(README_REFUSED) >= 8
+
+
+@pytest.mark.parametrize("spellings", README_READ, ids=lambda spans: spans[0])
+def test_every_readme_notation_example_parses_and_one_line_means_one_thing(spellings: list[str]) -> None:
+    trees = []
+    for text in spellings:
+        try:
+            trees.append(parse(text, README_VOCABULARY).sides)
+        except NotationError as error:
+            pytest.fail(f"README example {text!r} does not parse: {error}")
+    assert all(tree == trees[0] for tree in trees), dict(zip(spellings, trees))
+
+
+@pytest.mark.parametrize("text", README_REFUSED)
+def test_every_readme_refused_example_is_refused_with_its_own_message(text: str) -> None:
+    with pytest.raises(NotationError) as refused:
+        parse(text, README_VOCABULARY)
+    assert "unknown name" not in str(refused.value), str(refused.value)
