@@ -56,7 +56,7 @@ _UNICODE = {
     "≥": ">=",
     "≤": "<=",
     "≠": "!=",
-    "𝟙": r"\ones ",
+    "𝟙": r"\mathbb{1}",
     "√": r"\sqrt ",
     "\u00a0": " ",
     "@": "*",  # numpy's matrix product
@@ -91,7 +91,7 @@ _ONES = re.compile(
 )
 # \mathbb{I}(x > 0), \mathbb{I}_{x>0}, \mathbb{I}[x>0]: the indicator; \mathbb{I} alone is I.
 _BB_INDICATOR = re.compile(
-    r"\\(?:mathbb|mathbbm|mathds)\s*\{\s*I\s*\}(?=\s*(?:[\[(]|_\s*\{[^{}]*[<>=]|_\s*\\\{))"
+    r"\\(?:mathbb|mathbbm|mathds)\s*\{\s*I\s*\}(?=[\[(]|\s*_\s*\{[^{}]*[<>=]|\s*_\s*\\\{)"
 )
 _FRACTION_COMMAND = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 # A prime written as a superscript: f_3^{\prime}, f^{'}_3, \sigma^\prime.
@@ -164,12 +164,18 @@ def _latex_spellings(text: str) -> str:
     text = _brace_fractions(text)
     text = _PRIME_SUPERSCRIPT.sub(lambda m: "'" * (m.group(0).count("'") + m.group(0).count("prime")), text)
     text = _PRIME.sub("'", text)
-    text = _BB_INDICATOR.sub(r"\\ones ", text)
-    text = _ONES.sub(r"\\ones ", text)
+    text = _BB_INDICATOR.sub(_ones, text)
+    text = _ONES.sub(_ones, text)
     text = _NORM.sub(r"\\| ", text)
     text = _DEFINED_AS.sub("=", text)
     text = _BRACED_LETTER.sub(_unbrace_letter, text)
     return text
+
+
+def _ones(match: re.Match[str]) -> str:
+    """The internal command for 𝟙, kept against a following ( or [ (𝟙(x>0) is an indicator)."""
+    following = match.string[match.end() : match.end() + 1]
+    return "\\ones " if following.isalnum() else "\\ones"
 
 
 _FRACTION_BEFORE = re.compile(r"\\frac\s*\{[^{}]*\}\s*$")

@@ -522,9 +522,14 @@ class _Parser:
             return label
         if self.at("_"):
             return self.indicator()
-        if self.at("[", "("):
+        if self.at("[", "(") and not self.current.spaced:
             node = self.group("[", "]") if self.at("[") else self.group("(", ")")
-            return node if isinstance(node, Compare) else Mul(Fill("ones"), node)
+            if isinstance(node, Compare):
+                return node
+            raise NotationError(
+                "𝟙(…) or 𝕀(…) against a parenthesis is an indicator: put a condition inside, like "
+                "𝟙(x > 0); for a product, put a * or a space between"
+            )
         return Fill("ones")
 
     def group(self, opening: str, closing: str) -> Node:
