@@ -148,3 +148,45 @@ def test_every_readme_refused_example_is_refused_with_its_own_message(text: str)
     with pytest.raises(NotationError) as refused:
         parse(text, README_VOCABULARY)
     assert "unknown name" not in str(refused.value), str(refused.value)
+
+
+# --- refusals and sizes, through the rubrics ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rubric_name", "question_id", "answer", "credit", "message"),
+    [
+        # seed 000: a derivative written at its argument is refused, not multiplied
+        ("backprop-basics", "q1-b3", "dL/dh_3 f_3'(w_3 h_1 + w_4 h_2 + b_3)", 0.0, "already is the derivative at its own input"),
+        ("backprop-basics", "q1-b3", "dL/dh_3 f_3^{\\prime}", 1.0, "correct"),
+        # the factored sum keeps reading as a product: derivatives inside the parenthesis
+        ("backprop-basics", "q1-x", "dL/dh3 f3'(w3 f1' w1 + w4 f2' w2)", 1.0, "correct"),
+        # ℓ is l, but not L
+        ("backprop-basics", "q1-b3", "\\frac{\\partial \\ell}{\\partial h_3} f'_3", 0.0, "'l' is not a quantity"),
+        # 𝟙 whose size nothing fixes
+        ("derivatives-convnets", "q1g", "2 x + \\mathbf{1} - \\mathbf{1}", 1.0, "correct"),
+        ("mlp-backprop", "t13a", {"dz2_dz1": "diag(\\mathbf{1}) - diag(tanh(z_1))^2", "dyhat_dz3": "diag(yhat ⊙ (1 - yhat))"}, 0.5, "write it with its size, e.g. 𝟙_"),
+        # seed 004 writes the indicator at its variable
+        ("derivatives-convnets", "q1a", "\\mathbf{1}_{\\{x>0\\}}(x)", 1.0, "correct"),
+        ("derivatives-convnets", "q1a", "\\mathbf{1}_{\\{x>0\\}}(2x)", 0.0, "read only at its own variable"),
+        ("relu-networks", "q2", "W_3' ReLU(W_2 ReLU(W_1 x + b_1) + b_2) + b_3", 0.0, "not a transpose"),
+        ("mlp-backprop", "t13b", "(yhat - y)/2yhat", 0.0, "right after a divisor is ambiguous"),
+        ("mlp-backprop", "t13b", "(yhat - y)/Kyhat", 0.0, "right after a divisor is ambiguous"),
+    ],
+)
+def test_refusals_and_sizes_through_the_rubrics(
+    rubric_name: str, question_id: str, answer: Any, credit: float, message: str
+) -> None:
+    question = rubric(rubric_name).question(question_id)
+    verdict = KINDS[question.kind].grade(question, answer)
+    assert verdict.credit == pytest.approx(credit), verdict.messages
+    assert message in " ".join(verdict.messages).lower() or message in " ".join(verdict.messages)
+
+
+@pytest.mark.parametrize(
+    "answer", [{"W2": "1 \\times k", "b1": "k \\times 1", "b2": "1 \\times 1"}, {"W2": "$\\mathbb{R}^{1 \\times k}$", "b1": "(k,)", "b2": "(1,)"}]
+)
+def test_shapes_with_times(answer: dict[str, str]) -> None:
+    """The choice kind's shapes read LaTeX's \\times and \\mathbb{R}^{…} (seed 001 writes ℝ^{k×1})."""
+    question = rubric("relu-networks").question("q1")
+    assert KINDS[question.kind].grade(question, answer).credit == 1.0

@@ -102,6 +102,10 @@ _COMMANDS = {
     r"\gt": ">",
     r"\lt": "<",
 }
+_AMBIGUOUS_DIVISION = (
+    "a factor written right after a divisor is ambiguous (is x/2y meant as (x/2) y or x/(2y)?): "
+    "add parentheses, or write \\frac{…}{…}"
+)
 _COMPARISONS: dict[str, Comparison] = {
     "<": "<",
     "<=": "<=",
@@ -288,7 +292,10 @@ class _Parser:
         while True:
             if self.at("*", "/"):
                 operator = self.take().text
+                glued = self.current.kind == "name"
                 right = self.unary()
+                if operator == "/" and glued and isinstance(right, Mul):  # x/Ky, Ky split in K y
+                    raise NotationError(_AMBIGUOUS_DIVISION)
                 # 1/2(1 + t) and 1/2W: a number's fraction times what follows
                 divided = operator == "/" and (constant_value(node) is None or constant_value(right) is None)
                 node = Div(node, right) if operator == "/" else Mul(node, right)
@@ -296,10 +303,7 @@ class _Parser:
                 # Left to right, 1/K (y - t) is (1/K)(y - t); but x/2y, written against the
                 # divisor, is meant as x/(2y) as often as (x/2)y: refused, not guessed.
                 if divided and not self.current.spaced:
-                    raise NotationError(
-                        "a factor written right after a divisor is ambiguous (is x/2y meant as "
-                        "(x/2) y or x/(2y)?): add parentheses, or write \\frac{…}{…}"
-                    )
+                    raise NotationError(_AMBIGUOUS_DIVISION)
                 divided = False
                 node = Mul(node, self.power())
             else:
