@@ -178,7 +178,9 @@ def _read_number(raw: Any, spec: _AnswerFields) -> float:
     return float(_read_exact(raw))
 
 
-_SHAPE_SPLIT = re.compile(r"\s*(?:,|\bx\b|×|\*|\bby\b)\s*")
+_SHAPE_SPLIT = re.compile(r"\s*(?:,|\bx\b|×|\*|\bby\b|\\times(?![A-Za-z]))\s*")
+# LaTeX around a shape: $k \times 1$, \mathbb{R}^{k \times 1}, \left( … \right), d_{h}.
+_SHAPE_LATEX = re.compile(r"\$|\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\mathbb\s*\{\s*R\s*\}\s*\^|ℝ\s*\^")
 
 
 def _read_shape(raw: Any, spec: _AnswerFields) -> Shape:
@@ -189,7 +191,8 @@ def _read_shape(raw: Any, spec: _AnswerFields) -> Shape:
         if len(text) > 200:
             raise AnswerFormatError("a shape is short, e.g. (3, 4); this answer is too long")
         text = re.sub(r"^torch\.Size\(\s*(.*)\)$", r"\1", text)
-        text = text.strip().strip("()[]").strip()
+        text = re.sub(r"_\{\s*(\w+)\s*\}", r"_\1", _SHAPE_LATEX.sub("", text))
+        text = text.strip().strip("()[]{}").strip()
         if text.lower() in {"", "scalar"}:
             return ()
         items = [item for item in _SHAPE_SPLIT.split(text)]

@@ -17,6 +17,7 @@ from autograder.kinds.expression.nodes import (
     Compare,
     Deriv,
     Div,
+    Fill,
     Mul,
     Neg,
     Node,
@@ -46,7 +47,7 @@ class Graph:
         if isinstance(node, Deriv):
             local = self.local.get((node.of, node.wrt))
             return node if local is None else local
-        if isinstance(node, (Num, Sym)):
+        if isinstance(node, (Num, Sym, Fill)):
             return node
         if isinstance(node, Add):
             return Add(tuple(self.substitute(term) for term in node.terms))

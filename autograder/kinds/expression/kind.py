@@ -307,7 +307,9 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
         restated = None
         if fields.target is not None and target is None:
             # "f(x) = …": the name asked for, with any arguments, then '='.
-            restated = re.compile(rf"^\s*{re.escape(fields.target.strip())}\s*(\([^=]*\))?\s*=(?!=)")
+            restated = re.compile(
+                rf"^\s*{re.escape(fields.target.strip())}\s*((\\(left|[bB]igg?l?)\s*)?\([^=]*\))?\s*=(?!=)"
+            )
         parts.append(_Part(name, weight, expected, target, restated, mistakes, forbid))
     return _Compiled(vocabulary, graph, judge, tuple(parts))
 

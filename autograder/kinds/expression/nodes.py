@@ -30,6 +30,18 @@ class Sym:
 
 
 @dataclass(frozen=True)
+class Fill:
+    """The all-ones vector (𝟙, \\mathbf{1}) or the identity matrix (I) that no rubric declares.
+
+    ``size`` is a dimension name or number (𝟙_M, I_K); None sizes it by what it meets: W 𝟙 has
+    W's column count, I - A is A's size. Where nothing fixes the size, evaluation says so.
+    """
+
+    kind: Literal["ones", "identity"]
+    size: int | str | None = None
+
+
+@dataclass(frozen=True)
 class Deriv:
     """A Leibniz atom ∂of/∂wrt: one symbol, never a fraction that could cancel."""
 
@@ -105,7 +117,7 @@ class Compare:
     right: "Node"
 
 
-Node = Union[Num, Sym, Deriv, Call, Add, Neg, Mul, Div, Pow, Transpose, Compare]
+Node = Union[Num, Sym, Fill, Deriv, Call, Add, Neg, Mul, Div, Pow, Transpose, Compare]
 
 
 def derivative_key(of: str, wrt: str) -> str:
@@ -115,7 +127,7 @@ def derivative_key(of: str, wrt: str) -> str:
 
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of ``node``."""
-    if isinstance(node, (Num, Sym, Deriv)):
+    if isinstance(node, (Num, Sym, Fill, Deriv)):
         return ()
     if isinstance(node, Call):
         return node.args

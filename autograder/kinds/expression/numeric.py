@@ -7,8 +7,8 @@ compared with tolerances. Shape faults are reported in the rubric's dimension na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping, Union
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from autograder.kinds.expression.nodes import (
     Compare,
     Deriv,
     Div,
+    Fill,
     Mul,
     Neg,
     Node,
@@ -71,6 +72,24 @@ _ELEMENTWISE: Mapping[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+@dataclass(frozen=True)
+class Unsized:
+    """𝟙 or I before what it meets fixes its size; ``scale`` and ``transposed`` record what was
+    done to it meanwhile (−𝟙, 2I, 𝟙ᵀ)."""
+
+    kind: str
+    scale: float = 1.0
+    transposed: bool = False
+
+    def shaped(self, rows: int, cols: int) -> np.ndarray:
+        """The matrix of this size (an identity needs rows == cols; the caller checks)."""
+        value = np.eye(rows) if self.kind == "identity" else np.ones((rows, cols))
+        return self.scale * value
+
+
+Value = Union[np.ndarray, Unsized]
+
+
 def concrete_shape(shape: tuple[Dim, ...], dims: Mapping[str, int]) -> tuple[int, ...]:
     """Numbers for the rubric's named sizes; a vector (n,) is the column (n, 1)."""
     sizes = tuple(size if isinstance(size, int) else dims[size] for size in shape)
@@ -122,19 +141,39 @@ class Evaluator:
 
     def __call__(self, node: Node, values: Values) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return self._eval(node, values)
+            return self._sized(self._eval(node, values))
 
-    def _eval(self, node: Node, values: Values) -> np.ndarray:
+    def _sized(self, value: Value) -> np.ndarray:
+        """A value whose size must be known here (a function's argument, a power, the result)."""
+        if isinstance(value, Unsized):
+            raise EvaluationError(self._unsized_message(value))
+        return value
+
+    def _unsized_message(self, value: Unsized) -> str:
+        name, example = ("𝟙", "𝟙_") if value.kind == "ones" else ("I", "I_")
+        size = next(iter(self.vocabulary.dims), "n")
+        return f"the size of {name} is not fixed by what it meets here: write it with its size, e.g. {example}{size}"
+
+    def _fill(self, node: Fill) -> Value:
+        if node.size is None:
+            return Unsized(node.kind)
+        size = node.size if isinstance(node.size, int) else self.vocabulary.dims[node.size]
+        return np.eye(size) if node.kind == "identity" else np.ones((size, 1))
+
+    def _eval(self, node: Node, values: Values) -> Value:
         if isinstance(node, Num):
             return np.array(float(node.value))
         if isinstance(node, Sym):
             return values[node.key]
+        if isinstance(node, Fill):
+            return self._fill(node)
         if isinstance(node, Deriv):
             if node.key in values:
                 return values[node.key]
             raise EvaluationError(f"{self._deriv_name(node)} is not given in this question")
         if isinstance(node, Neg):
-            return -self._eval(node.arg, values)
+            value = self._eval(node.arg, values)
+            return replace(value, scale=-value.scale) if isinstance(value, Unsized) else -value
         if isinstance(node, Add):
             total = self._eval(node.terms[0], values)
             for term in node.terms[1:]:
@@ -145,9 +184,11 @@ class Evaluator:
         if isinstance(node, Div):
             return self._div(self._eval(node.num, values), self._eval(node.den, values))
         if isinstance(node, Pow):
-            return self._pow(self._eval(node.base, values), self._eval(node.exp, values))
+            return self._pow(self._sized(self._eval(node.base, values)), self._sized(self._eval(node.exp, values)))
         if isinstance(node, Transpose):
             value = self._eval(node.arg, values)
+            if isinstance(value, Unsized):
+                return replace(value, transposed=not value.transposed)
             return value.T if value.ndim == 2 else value
         if isinstance(node, Compare):
             return self._compare(node, values)
@@ -161,13 +202,61 @@ class Evaluator:
     def _shape(self, value: np.ndarray) -> str:
         return describe_shape(value.shape, self.vocabulary.dims)
 
-    def _add(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    def _like(self, left: Value, right: Value) -> tuple[np.ndarray, np.ndarray]:
+        """𝟙 or I sized like the other operand of +, -, ⊙, / (I needs a square one)."""
+        if isinstance(left, Unsized) and isinstance(right, Unsized):
+            raise EvaluationError(self._unsized_message(left))
+        if isinstance(left, Unsized):
+            return self._shaped_like(left, _as_scalar(right)), right  # type: ignore[return-value]
+        if isinstance(right, Unsized):
+            return left, self._shaped_like(right, _as_scalar(left))
+        return left, right
+
+    def _shaped_like(self, unsized: Unsized, other: np.ndarray) -> np.ndarray:
+        if other.ndim != 2 or (unsized.kind == "identity" and other.shape[0] != other.shape[1]):
+            raise EvaluationError(self._unsized_message(unsized))
+        return unsized.shaped(*other.shape)
+
+    def _product_sized(self, left: Value, right: Value) -> tuple[np.ndarray, np.ndarray]:
+        """𝟙 or I sized to fit a matrix product: W 𝟙, 𝟙ᵀ x, I W, W I; a scalar factor scales it."""
+        if isinstance(left, Unsized) and isinstance(right, Unsized):
+            raise EvaluationError(self._unsized_message(left))
+        if isinstance(left, Unsized):
+            other = _as_scalar(right)  # type: ignore[arg-type]
+            if other.ndim == 0:
+                raise EvaluationError(self._unsized_message(left))
+            if left.kind == "identity":
+                return left.shaped(other.shape[0], other.shape[0]), other
+            if left.transposed:
+                return left.shaped(1, other.shape[0]), other
+            raise EvaluationError(self._unsized_message(left))
+        if isinstance(right, Unsized):
+            other = _as_scalar(left)
+            if other.ndim == 0:
+                raise EvaluationError(self._unsized_message(right))
+            if right.kind == "identity":
+                return other, right.shaped(other.shape[1], other.shape[1])
+            if not right.transposed:
+                return other, right.shaped(other.shape[1], 1)
+            raise EvaluationError(self._unsized_message(right))
+        return left, right
+
+    def _add(self, left: Value, right: Value) -> np.ndarray:
+        left, right = self._like(left, right)
         left, right = _as_scalar(left), _as_scalar(right)
         if left.shape != right.shape and left.ndim and right.ndim:
             raise EvaluationError(f"cannot add {self._shape(left)} and {self._shape(right)}")
         return left + right
 
-    def _mul(self, left: np.ndarray, right: np.ndarray, op: str) -> np.ndarray:
+    def _mul(self, left: Value, right: Value, op: str) -> Value:
+        if op == "dot" and (isinstance(left, Unsized) or isinstance(right, Unsized)):
+            scaled = _scaled(left, right)
+            if scaled is not None:  # 2 𝟙 is still unsized
+                return scaled
+            left, right = self._product_sized(left, right)
+        elif op == "hadamard":
+            left, right = self._like(left, right)
+        left, right = self._sized(left), self._sized(right)
         if op == "outer":
             if left.ndim == 2 and right.ndim == 2 and left.shape[1] == 1 and right.shape[1] == 1:
                 return left @ right.T
@@ -195,7 +284,10 @@ class Evaluator:
             )
         return left @ right
 
-    def _div(self, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    def _div(self, num: Value, den: Value) -> Value:
+        if isinstance(num, Unsized) and not isinstance(den, Unsized) and _as_scalar(den).ndim == 0:
+            return replace(num, scale=num.scale / float(den))  # 𝟙/2
+        num, den = self._like(num, den)
         num, den = _as_scalar(num), _as_scalar(den)
         if den.ndim and den.shape != num.shape:
             raise EvaluationError(f"cannot divide {self._shape(num)} by {self._shape(den)}")
@@ -214,8 +306,8 @@ class Evaluator:
         return base**exponent
 
     def _compare(self, node: Compare, values: Values) -> np.ndarray:
-        left = _as_scalar(self._eval(node.left, values))
-        right = _as_scalar(self._eval(node.right, values))
+        left = _as_scalar(self._sized(self._eval(node.left, values)))
+        right = _as_scalar(self._sized(self._eval(node.right, values)))
         if left.ndim and right.ndim and left.shape != right.shape:
             raise EvaluationError(f"cannot compare {self._shape(left)} with {self._shape(right)}")
         compare = {
@@ -229,8 +321,12 @@ class Evaluator:
         return np.asarray(compare(left, right), dtype=float)
 
     def _call(self, node: Call, values: Values) -> np.ndarray:
-        args = [self._eval(arg, values) for arg in node.args]
+        args = [self._sized(self._eval(arg, values)) for arg in node.args]
         func = node.func
+        if func == "norm":
+            return np.array(float(np.sqrt(np.sum(args[0] ** 2))))
+        if func == "l1norm":
+            return np.array(float(np.sum(np.abs(args[0]))))
         if func in _ELEMENTWISE:
             return np.asarray(_ELEMENTWISE[func](args[0]), dtype=float)
         if func == "softmax":
@@ -264,6 +360,14 @@ class Evaluator:
         vector = np.zeros((size, 1))
         vector[int(values[arg.key])] = 1.0
         return vector
+
+
+def _scaled(left: Value, right: Value) -> Unsized | None:
+    """An unsized 𝟙 or I times a scalar: still unsized, scaled; None for any other product."""
+    for unsized, other in ((left, right), (right, left)):
+        if isinstance(unsized, Unsized) and isinstance(other, np.ndarray) and _as_scalar(other).ndim == 0:
+            return replace(unsized, scale=unsized.scale * float(other))
+    return None
 
 
 def _as_scalar(value: np.ndarray) -> np.ndarray:

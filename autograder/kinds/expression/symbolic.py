@@ -58,6 +58,8 @@ _FUNCTIONS: Mapping[str, Callable[..., sympy.Expr]] = {
     "softplus'": _sigma,
     "log'": lambda x: 1 / x,
     "indicator": lambda x: x,
+    "norm": sympy.Abs,  # of a scalar; a vector never reaches sympy
+    "l1norm": sympy.Abs,
     "max": sympy.Max,
     "min": sympy.Min,
 }

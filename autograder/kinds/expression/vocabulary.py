@@ -39,6 +39,8 @@ FUNCTIONS: Mapping[str, int] = MappingProxyType(
         "max": 2,
         "min": 2,
         "outer": 2,
+        "norm": 1,
+        "l1norm": 1,
         "sigma'": 1,
         "tanh'": 1,
         "relu'": 1,
