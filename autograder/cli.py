@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 import traceback
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from autograder.grading import Options, Report, grade
+from autograder.grading import Options, grade
+from autograder.outcomes import Report
 from autograder.report.results import failure_results, gradescope_results, write_figures, write_results
 from autograder.report.table import print_report
 from autograder.rubric import Course, RubricError, json_schema, open_course
@@ -36,14 +37,38 @@ def _search_roots() -> list[Path]:
     return unique
 
 
+class CliError(Exception):
+    """Why a command stops, and its exit status (2: it cannot start, e.g. a broken rubric or bad
+    inputs; 1: what it looked at needs fixing).
+
+    The message goes to stderr; it is empty when the command has already said why in its own
+    output (a table, a list of problems). :class:`_Commands` turns it into both.
+    """
+
+    def __init__(self, message: str = "", code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class _Commands(click.Group):
+    """The command group: every command's :class:`CliError` ends here, as its message and status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CliError as error:
+            if error.message:
+                click.echo(error.message, err=True)
+            ctx.exit(error.code)
+
+
 def _open(assignment: str, roots: list[Path] | None = None) -> Course:
     """Open the course or stop with the rubric's problems, one line each (exit 2)."""
     try:
         return open_course(assignment, roots or _search_roots())
     except RubricError as error:
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        sys.exit(2)
+        raise CliError("\n".join(error.problems), 2) from None
 
 
 def _protect(course: Course, *private: Path) -> None:
@@ -58,7 +83,7 @@ def _protect(course: Course, *private: Path) -> None:
 
 def _print_grading_errors(report: Report, console: Console) -> None:
     for result in report.grading_errors:
-        console.print(f"[bold red]grading error in {result.question.id}:[/]")
+        console.print(f"[bold red]grading error in {result.id}:[/]")
         console.print(result.error, markup=False, highlight=False)
 
 
@@ -67,7 +92,7 @@ def _say_figures(paths: list[Path], console: Console) -> None:
         console.print(f"pictures: {', '.join(str(p) for p in paths)}", highlight=False, soft_wrap=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dl-autograder")
 def main() -> None:
     """Grade deep-learning homework from YAML rubrics; results in Gradescope's format.
@@ -100,8 +125,8 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
         if os.geteuid() == 0:
             hide_from_others([source / "rubrics", source / "reference", results.parent])
         report = grade(course.rubric, submission, Options(device=device, reference=course.reference_dir))
-        data = gradescope_results(report)
-        print_report(report, console)
+        data = gradescope_results(course.rubric, report)
+        print_report(course.rubric, report, console)
         _print_grading_errors(report, console)
     except RubricError as error:
         console.print("\n".join(error.problems), markup=False, soft_wrap=True)
@@ -154,8 +179,8 @@ def grade_command(assignment: str, submissions: tuple[Path, ...], out: Path | No
         target = out or Path("results.json")
         _protect(course)
         report = grade(course.rubric, submissions[0], options)
-        write_results(target, gradescope_results(report))
-        print_report(report, console, heading=f"{course.rubric.assignment.title} — {submissions[0]}")
+        write_results(target, gradescope_results(course.rubric, report))
+        print_report(course.rubric, report, console, heading=f"{course.rubric.assignment.title} — {submissions[0]}")
         _print_grading_errors(report, console)
         console.print(f"results: {target}")
         _say_figures(write_figures(target.parent / "figures", report.results), console)
@@ -176,30 +201,28 @@ def _regrade_many(course: Course, submissions: tuple[Path, ...], folder: Path, o
     try:
         found = find_submissions(submissions)
     except RegradeError as error:
-        click.echo(f"grade: {error}", err=True)
-        sys.exit(2)
+        raise CliError(f"grade: {error}", 2) from None
     folder.mkdir(parents=True, exist_ok=True)
     _protect(course, folder, *submissions, *(s.folder for s in found))
     executor = make_executor(executor_kind, WorkerSpec.for_rubric(course.rubric_path, course.rubric, options), workers, scheduler)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     counts = {"graded": 0, "skipped": 0, "errors": 0}
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*columns, console=console, transient=False) as bar, closing(executor):
         task = bar.add_task("grading", total=len(found))
 
-        def progress(outcome: Any, fresh: bool) -> None:
+        def progress(report: Report, fresh: bool) -> None:
             counts["graded" if fresh else "skipped"] += 1
-            counts["errors"] += bool(outcome.grading_errors)
+            counts["errors"] += bool(report.grading_errors)
             bar.advance(task)
-            if outcome.grading_errors:
-                bar.console.print(f"[red]{escape(outcome.label)}: {outcome.grading_errors} grading error(s)[/]",
+            if report.grading_errors:
+                bar.console.print(f"[red]{escape(report.label)}: {len(report.grading_errors)} grading error(s)[/]",
                                   highlight=False)
 
         try:
-            outcomes = regrade(course.rubric, found, folder, executor, force, progress)
+            reports = regrade(course.rubric, found, folder, executor, force, progress)
         except DaskUnavailable as error:
-            click.echo(f"grade: {error}", err=True)
-            sys.exit(2)
-    report_path = write_report(folder / "report.html", course.rubric, outcomes)
+            raise CliError(f"grade: {error}", 2) from None
+    report_path = write_report(folder / "report.html", course.rubric, reports)
     console.print(
         f"{counts['graded']} graded, {counts['skipped']} already graded (--force regrades them), "
         f"{counts['errors']} with grading errors", highlight=False,
@@ -220,13 +243,13 @@ def check(assignment: str, directory: Path, device: str | None) -> None:
     course = _open(assignment)
     report = grade(course.rubric, directory, Options(mode="check", device=device))
     console = Console()
-    print_report(report, console, heading=f"{course.rubric.assignment.title}: check of {directory}")
+    print_report(course.rubric, report, console, heading=f"{course.rubric.assignment.title}: check of {directory}")
     _print_grading_errors(report, console)
     _say_figures(write_figures(Path("autograder-figures"), report.results), console)
     bad = [r for r in report.results if r.status not in ("ok", "manual")]
     if report.notes or bad:
         console.print(f"[yellow]{len(bad)} question(s) need attention before you submit.[/]")
-        sys.exit(1)
+        raise CliError(code=1)
     console.print("[green]Everything is in place. This check does not say whether answers are right.[/]")
 
 
@@ -247,7 +270,7 @@ def validate_command(assignment: str, device: str | None, mutants: int) -> None:
     result = validate(course, device, mutants)
     for label, report in (("reference", result.reference), ("template", result.template)):
         if report is not None:
-            print_report(report, console, heading=f"{course.rubric.assignment.title} — {label}")
+            print_report(course.rubric, report, console, heading=f"{course.rubric.assignment.title} — {label}")
             console.print()
     if result.mutations:
         print_mutations(result.mutations, console)
@@ -258,7 +281,7 @@ def validate_command(assignment: str, device: str | None, mutants: int) -> None:
     for problem in result.problems:
         console.print(f"[red]✗[/] {escape(problem)}", highlight=False, soft_wrap=True)
     console.print(f"[red]validate: {len(result.problems)} problem(s)[/]")
-    sys.exit(1)
+    raise CliError(code=1)
 
 
 @main.command("build")
@@ -277,8 +300,7 @@ def build_command(assignment: str, out: Path) -> None:
     try:
         built = build(course, out, _PROJECT_ROOT)
     except BuildError as error:
-        click.echo(f"build: {error}", err=True)
-        sys.exit(1)
+        raise CliError(f"build: {error}", 1) from None
     click.echo(f"autograder: {built.autograder_zip}  (Gradescope: Configure Autograder → upload)")
     click.echo(f"students:   {built.student_zip}  (the template, the public rubric, the check)")
     click.echo(built.outline, nl=False)

@@ -1,8 +1,10 @@
-"""Where a regrade's submissions are graded: here, in a local pool of warm workers, or on Dask.
+"""Where submissions are graded, many at a time: here, in a local pool of warm workers, or on Dask.
 
-Every executor grades each submission with :func:`autograder.regrade.grade_into` (results.json
-and summary.json in the output folder) and yields its :class:`~autograder.regrade.Outcome` as
-soon as it is done. Workers are *warm*: each loads the rubric once and keeps one sandbox open,
+Every executor grades each submission with :func:`grade_into` (results.json and summary.json in
+the output folder, when there is one) and yields its :class:`~autograder.outcomes.Report` as
+soon as it is done. A regrade (:mod:`autograder.regrade`) and mutation testing
+(:mod:`autograder.mutation`, each mutant a submission graded on one question) both grade
+through them. Workers are *warm*: each loads the rubric once and keeps one sandbox open,
 whose zygote imported torch once (``autograder/sandbox/zygote.py``); every question of every
 submission is still a fresh sandboxed process forked from it, so one submission cannot touch
 the next. Scores do not depend on the executor: each question's random draws are seeded by the
@@ -27,10 +29,39 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
-from autograder.grading import Options
-from autograder.regrade import Outcome, Submitted, grade_into
+from autograder.grading import Options, grade
+from autograder.outcomes import SUMMARY, Report, write_summary
+from autograder.report.results import gradescope_results, write_results
 from autograder.rubric import Rubric, load_rubric
 from autograder.sandbox import Sandbox, sandbox_user
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """One submission to grade: a label for reports, its folder, who submitted it, and which
+    questions to grade (by id; all of the rubric's when empty)."""
+
+    label: str
+    folder: Path
+    names: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    sids: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+
+
+def grade_into(rubric: Rubric, submitted: Submitted, out_dir: Path | None, options: Options,
+               sandbox: Sandbox | None = None) -> Report:
+    """Grade one submission; with ``out_dir``, into ``out_dir/LABEL/``: results.json, then
+    summary.json (written last: a regrade resumes from it)."""
+    if submitted.questions:
+        rubric = rubric.model_copy(update={"questions": [rubric.question(i) for i in submitted.questions]})
+    report = replace(grade(rubric, submitted.folder, options, sandbox), label=submitted.label,
+                     names=submitted.names, emails=submitted.emails, sids=submitted.sids)
+    if out_dir is not None:
+        folder = out_dir / submitted.label
+        write_results(folder / "results.json", gradescope_results(rubric, report))
+        write_summary(folder / SUMMARY, report)
+    return report
 
 
 @dataclass(frozen=True)
@@ -49,15 +80,19 @@ class WorkerSpec:
 
 
 class _Warm:
-    """One worker process's rubric and open sandbox, made on its first submission."""
+    """One worker process's rubric and open sandbox (when some question runs code), made on
+    its first submission."""
 
     def __init__(self, spec: WorkerSpec) -> None:
         if spec.threads is not None:
             _limit_torch_threads(spec.threads)
         self.rubric: Rubric = load_rubric(spec.rubric_path, str(spec.rubric_path))
         self.stack = ExitStack()
-        sandbox = self.stack.enter_context(Sandbox(sandbox_user(), threads=spec.threads))
-        self.options = replace(spec.options, sandbox=sandbox)
+        answers_file = self.rubric.assignment.answers_file
+        runs_code = any(q.runs_code(answers_file) for q in self.rubric.questions if not q.graded_by_hand())
+        self.sandbox: Sandbox | None = (
+            self.stack.enter_context(Sandbox(sandbox_user(), threads=spec.threads)) if runs_code else None
+        )
         # Worker processes may end without running atexit (multiprocessing's), or with it (Dask's).
         atexit.register(self.stack.close)
         multiprocessing.util.Finalize(self, self.stack.close, exitpriority=10)
@@ -86,30 +121,49 @@ def _warm(spec: WorkerSpec) -> _Warm:
     return _WARM[spec]
 
 
-def grade_in_worker(spec: WorkerSpec, submitted: Submitted, out_dir: Path) -> Outcome:
+def _release(spec: WorkerSpec) -> None:
+    """Close this process's warm worker for ``spec``, if any (the next submission warms anew)."""
+    warm = _WARM.pop(spec, None)
+    if warm is not None:
+        warm.stack.close()
+
+
+def grade_in_worker(spec: WorkerSpec, submitted: Submitted, out_dir: Path | None) -> Report:
     """Grade one submission in this (warm) worker process."""
     warm = _warm(spec)
-    return grade_into(warm.rubric, submitted, out_dir, warm.options)
+    return grade_into(warm.rubric, submitted, out_dir, spec.options, warm.sandbox)
 
 
 class Executor(Protocol):
-    """Grades submissions and yields each outcome as it is done (in any order)."""
+    """Grades submissions and yields each report as it is done (in any order).
 
-    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
-        """Grade ``submissions`` into ``out_dir``."""
+    With ``out_dir``, each submission's results.json and summary.json are written under
+    ``out_dir/LABEL/``; without, the reports only come back (mutation testing).
+    """
+
+    def grade(self, submissions: list[Submitted], out_dir: Path | None) -> Iterator[Report]:
+        """Grade ``submissions`` (into ``out_dir``)."""
+        ...
+
+    def close(self) -> None:
+        """Let go of what stays warm between calls to :meth:`grade`."""
         ...
 
 
 @dataclass(frozen=True)
 class Serial:
-    """One submission after another, in this process (one warm sandbox for all)."""
+    """One submission after another, in this process (one warm sandbox for all, until closed)."""
 
     spec: WorkerSpec
 
-    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
+    def grade(self, submissions: list[Submitted], out_dir: Path | None) -> Iterator[Report]:
         """Grade ``submissions`` in order."""
         for submitted in submissions:
             yield grade_in_worker(self.spec, submitted, out_dir)
+
+    def close(self) -> None:
+        """Close the warm sandbox (a later :meth:`grade` opens another)."""
+        _release(self.spec)
 
 
 @dataclass(frozen=True)
@@ -119,7 +173,7 @@ class LocalPool:
     spec: WorkerSpec
     workers: int
 
-    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
+    def grade(self, submissions: list[Submitted], out_dir: Path | None) -> Iterator[Report]:
         """Grade ``submissions`` on the pool; each worker warms up before its first one."""
         if not submissions:
             return
@@ -131,6 +185,9 @@ class LocalPool:
             futures = [pool.submit(grade_in_worker, self.spec, s, out_dir) for s in submissions]
             for future in as_completed(futures):
                 yield future.result()
+
+    def close(self) -> None:
+        """Nothing to do: the workers end with each :meth:`grade`."""
 
 
 class DaskUnavailable(RuntimeError):
@@ -151,7 +208,7 @@ class DaskCluster:
     workers: int
     address: str | None = None
 
-    def grade(self, submissions: list[Submitted], out_dir: Path) -> Iterator[Outcome]:
+    def grade(self, submissions: list[Submitted], out_dir: Path | None) -> Iterator[Report]:
         """Grade ``submissions`` on the cluster."""
         try:
             from distributed import Client, LocalCluster, as_completed as dask_completed
@@ -180,6 +237,9 @@ class DaskCluster:
             ]
             for future in dask_completed(futures):
                 yield future.result()
+
+    def close(self) -> None:
+        """Nothing to do: a local cluster ends with each :meth:`grade`."""
 
 
 def _local_resources() -> dict[str, float] | None:

@@ -13,13 +13,14 @@ import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from autograder.kinds import KINDS
 from autograder.kinds.base import CodeAnswer, Figure
 from autograder.kinds.manual import message as manual_message
 from autograder.oracles import Oracle, OracleError, load_oracles
 from autograder.notebooks import with_notebooks
+from autograder.outcomes import Mode, QuestionResult, Report, Status
 from autograder.rubric import Rubric
 from autograder.sandbox import (
     Limits,
@@ -31,21 +32,21 @@ from autograder.sandbox import (
 from autograder.spec import QuestionBase
 from autograder.submission import Answers, Submission, open_submission, read_answers
 
-Mode = Literal["grade", "check"]
-Status = Literal["graded", "ok", "problem", "grading_error", "skipped", "manual"]
-
 # Reserved for start-up and writing results, out of Gradescope's total time.
 TIME_RESERVE_S = 20.0
 
 
 @dataclass(frozen=True)
 class Options:
-    """How to grade: ``check`` judges form only, on questions students can already see."""
+    """How to grade: ``check`` judges form only, on questions students can already see.
+
+    Plain configuration: the sandbox that runs the code is not an option but is given to
+    :func:`grade` beside it (a warm worker's, or else one opened for the run).
+    """
 
     mode: Mode = "grade"
     device: str | None = None
     reference: Path | None = None  # the reference folder, where questions' oracles live
-    sandbox: Sandbox | None = None  # an open sandbox to share (a regrade worker's); else one per run
 
 
 @dataclass(frozen=True)
@@ -58,65 +59,6 @@ class Answer:
     output: str = ""
     device: str | None = None
     code_status: str | None = None
-
-
-@dataclass(frozen=True)
-class QuestionResult:
-    """The outcome of one question."""
-
-    question: QuestionBase
-    score: float
-    status: Status
-    messages: tuple[str, ...] = ()
-    detail: str = ""
-    output: str = ""
-    error: str | None = None
-    device: str | None = None
-    code_status: str | None = None
-    seconds: float = 0.0
-    figures: tuple[Figure, ...] = ()
-
-    @property
-    def max_score(self) -> float:
-        """The question's points towards the maximum (0 for a bonus or hand-graded question)."""
-        return 0.0 if self.question.bonus or self.status == "manual" else self.question.points
-
-
-@dataclass(frozen=True)
-class Report:
-    """All results for one submission."""
-
-    rubric: Rubric
-    mode: Mode
-    results: tuple[QuestionResult, ...]
-    notes: tuple[str, ...]
-    devices: tuple[str, ...]
-    seconds: float
-
-    @property
-    def score(self) -> float:
-        """Total points earned."""
-        return round(sum(r.score for r in self.results), 4)
-
-    @property
-    def max_score(self) -> float:
-        """Total points available among the graded questions."""
-        return round(sum(r.max_score for r in self.results), 4)
-
-    @property
-    def autograded(self) -> tuple[QuestionResult, ...]:
-        """Results of the questions this grader scores (not those graded by hand)."""
-        return tuple(r for r in self.results if r.status != "manual")
-
-    @property
-    def by_hand(self) -> tuple[QuestionResult, ...]:
-        """The questions left to the instructor, in rubric order."""
-        return tuple(r for r in self.results if r.status == "manual")
-
-    @property
-    def grading_errors(self) -> list[QuestionResult]:
-        """Questions the grader itself failed on."""
-        return [r for r in self.results if r.status == "grading_error"]
 
 
 def question_seed(assignment: str, question_id: str) -> int:
@@ -143,7 +85,7 @@ class _Session:
 
     def get_sandbox(self) -> Sandbox:
         if self.sandbox is None:
-            self.sandbox = self.options.sandbox or self.stack.enter_context(Sandbox(sandbox_user()))
+            self.sandbox = self.stack.enter_context(Sandbox(sandbox_user()))
         return self.sandbox
 
     def answer(self, question: QuestionBase) -> Answer:
@@ -195,7 +137,7 @@ def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
     def result(
         score: float, status: Status, messages: tuple[str, ...], figures: tuple[Figure, ...] = ()
     ) -> QuestionResult:
-        return QuestionResult(
+        return QuestionResult.of(
             question, score, status, messages,
             detail=answer.detail, output=answer.output, device=answer.device,
             code_status=answer.code_status, seconds=time.monotonic() - started, figures=figures,
@@ -218,7 +160,7 @@ def _grading_error(question: QuestionBase, error: BaseException) -> QuestionResu
         trace = str(error)
     else:
         trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return QuestionResult(
+    return QuestionResult.of(
         question,
         0.0,
         "grading_error",
@@ -228,8 +170,7 @@ def _grading_error(question: QuestionBase, error: BaseException) -> QuestionResu
     )
 
 
-def _early_sandbox(questions: list[QuestionBase], answers_file: str, options: Options,
-                   stack: ExitStack) -> Sandbox | None:
+def _early_sandbox(questions: list[QuestionBase], answers_file: str, stack: ExitStack) -> Sandbox | None:
     """The run's sandbox, opened first when some question runs code.
 
     Its zygote then imports torch (about 1.5 s) on another core while the grader loads oracles
@@ -237,8 +178,6 @@ def _early_sandbox(questions: list[QuestionBase], answers_file: str, options: Op
     runs until that question. Where the sandbox cannot open, each question that needs it says
     why (the lazy path in ``_Session.get_sandbox``), as before.
     """
-    if options.sandbox is not None:
-        return options.sandbox
     if not any(q.runs_code(answers_file) for q in questions if not q.graded_by_hand()):
         return None
     try:
@@ -247,8 +186,13 @@ def _early_sandbox(questions: list[QuestionBase], answers_file: str, options: Op
         return None
 
 
-def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) -> Report:
-    """Grade (or, in check mode, inspect) the submission in ``submission_dir``."""
+def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
+          sandbox: Sandbox | None = None) -> Report:
+    """Grade (or, in check mode, inspect) the submission in ``submission_dir``.
+
+    ``sandbox``: an open sandbox to run the code in (a warm worker's, shared by the submissions
+    it grades); without one, the run opens its own when some question runs code.
+    """
     started = time.monotonic()
     assignment = rubric.assignment
     budget_end = started + max(assignment.total_time_limit - TIME_RESERVE_S, 1.0)
@@ -257,7 +201,7 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
     ]
     results = []
     with ExitStack() as stack:
-        sandbox = _early_sandbox(questions, assignment.answers_file, options, stack)
+        sandbox = sandbox or _early_sandbox(questions, assignment.answers_file, stack)
         # Before any student code runs (see load_oracles); a student's check needs none.
         oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
         submission, cell_notes = with_notebooks(
@@ -268,13 +212,13 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
         session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox)
         for question in questions:
             if question.graded_by_hand():
-                results.append(QuestionResult(question, 0.0, "manual", (manual_message(question),)))
+                results.append(QuestionResult.of(question, 0.0, "manual", (manual_message(question),)))
                 continue
             limit = question.time_limit or assignment.time_limit
             runs_code = question.runs_code(assignment.answers_file)
             if runs_code and time.monotonic() + limit > budget_end:
                 results.append(
-                    QuestionResult(
+                    QuestionResult.of(
                         question, 0.0, "skipped",
                         ("Not graded: the autograder ran out of time before this question.",),
                     )
@@ -286,7 +230,6 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
                 results.append(_grading_error(question, error))
     devices = tuple(sorted({r.device for r in results if r.device}))
     return Report(
-        rubric=rubric,
         mode=options.mode,
         results=tuple(results),
         notes=notes,

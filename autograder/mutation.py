@@ -27,18 +27,16 @@ import random
 import re
 import shutil
 import tempfile
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import yaml
 
-from autograder.grading import Options, grade, question_seed
+from autograder.executors import Executor, Submitted
+from autograder.grading import question_seed
+from autograder.outcomes import Report
 from autograder.rubric import Rubric
-from autograder.sandbox import Sandbox, sandbox_user
 from autograder.spec import QuestionBase
 from autograder.submission import open_submission, read_answers
 
@@ -332,25 +330,27 @@ def _used_names(question: QuestionBase) -> frozenset[str] | None:
 
 # --- running them -----------------------------------------------------------------------------
 
-def _full_marks(rubric: Rubric, question: QuestionBase, folder: Path, options: Options) -> bool:
-    single = rubric.model_copy(update={"questions": [question]})
-    report = grade(single, folder, options)
+def _full_marks(question: QuestionBase, report: Report) -> bool:
+    """Whether the mutant graded in ``report`` (on ``question`` alone) kept full marks."""
     return report.results[0].score >= question.points
 
 
-def _run(rubric: Rubric, question: QuestionBase, reference: Path, work: Path,
-         file: str, text: str, options: Options) -> bool:
-    """Whether the reference with ``file`` replaced by ``text`` still gets full marks."""
+def _mutant_folder(reference: Path, work: Path, file: str, text: str) -> Path:
+    """A copy of the reference, in ``work``, with ``file`` replaced by ``text``."""
     folder = Path(tempfile.mkdtemp(dir=work))
     shutil.copytree(reference, folder, dirs_exist_ok=True)
     (folder / file).write_text(text, encoding="utf-8")
     folder.chmod(0o755)
-    return _full_marks(rubric, question, folder, options)
+    return folder
 
 
-def mutate(rubric: Rubric, reference: Path, options: Options, limit: int = DEFAULT_LIMIT,
-           workers: int = 2) -> list[QuestionMutation]:
-    """Grade up to ``limit`` mutants of the reference per autograded question."""
+def mutate(rubric: Rubric, reference: Path, executor: Executor,
+           limit: int = DEFAULT_LIMIT) -> list[QuestionMutation]:
+    """Grade up to ``limit`` mutants of the reference per autograded question.
+
+    Each mutant is a submission graded on its question alone by ``executor`` (one made for
+    ``rubric``), as a regrade grades students: its warm workers serve every mutant.
+    """
     assignment = rubric.assignment
     submission = open_submission(reference, assignment.files)
     answers: dict[str, dict[str, Any]] = {}
@@ -376,17 +376,12 @@ def mutate(rubric: Rubric, reference: Path, options: Options, limit: int = DEFAU
                 texts = [(m.label, yaml.safe_dump({**data, str(source.name): m.answer}, allow_unicode=True))
                          for m in picked]
             jobs += [(question, label, file, text) for label, text in texts]
-        local = threading.local()
-        opening = threading.Lock()
-        with ExitStack() as sandboxes, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            def run(job: tuple[QuestionBase, str, str, str]) -> bool:
-                if not hasattr(local, "options"):  # one warm sandbox per thread, for all its mutants
-                    with opening:
-                        sandbox = sandboxes.enter_context(Sandbox(sandbox_user()))
-                    local.options = replace(options, sandbox=sandbox)
-                return _run(rubric, job[0], reference, work, job[2], job[3], local.options)
-
-            survived = list(pool.map(run, jobs))
+        submitted = [
+            Submitted(f"mutant-{index}", _mutant_folder(reference, work, file, text), questions=(question.id,))
+            for index, (question, _, file, text) in enumerate(jobs)
+        ]
+        reports = {report.label: report for report in executor.grade(submitted, None)}
+    survived = [_full_marks(job[0], reports[s.label]) for job, s in zip(jobs, submitted)]
     results = []
     for question in rubric.questions:
         mine = [(label, alive) for (q, label, _, _), alive in zip(jobs, survived) if q is question]

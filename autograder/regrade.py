@@ -11,34 +11,16 @@ question. The grading itself is done by an executor (:mod:`autograder.executors`
 from __future__ import annotations
 
 import csv
-import json
-import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from autograder.grading import Options, Report, grade
-from autograder.report.results import gradescope_results, write_results
+from autograder.executors import Executor, Submitted
+from autograder.outcomes import SUMMARY, Report, read_summary
 from autograder.rubric import Rubric
 from autograder.yamlio import YamlError, load_yaml
 
-if TYPE_CHECKING:
-    from autograder.executors import Executor
-
 METADATA = "submission_metadata.yml"
-SUMMARY = "summary.json"
 METADATA_LIMIT = 50_000_000
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """One submission to grade: a label for reports, its folder, who submitted it."""
-
-    label: str
-    folder: Path
-    names: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    sids: tuple[str, ...] = ()
 
 
 class RegradeError(Exception):
@@ -83,106 +65,30 @@ def find_submissions(paths: Iterable[Path]) -> list[Submitted]:
     return found
 
 
-@dataclass(frozen=True)
-class QuestionOutcome:
-    """One question of one graded submission, as plain data (it crosses process boundaries)."""
-
-    id: str
-    score: float
-    max_score: float
-    status: str
-    message: str
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One graded submission, as plain data: what the CSVs and the instructor report need."""
-
-    label: str
-    score: float
-    max_score: float
-    seconds: float
-    questions: tuple[QuestionOutcome, ...]
-    names: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    sids: tuple[str, ...] = ()
-
-    @property
-    def grading_errors(self) -> int:
-        """How many questions the grader itself failed on."""
-        return sum(q.status == "grading_error" for q in self.questions)
-
-    @classmethod
-    def of(cls, submitted: Submitted, report: Report) -> "Outcome":
-        """The summary of ``report``, graded from ``submitted``."""
-        questions = tuple(
-            QuestionOutcome(
-                r.question.id, r.score, r.max_score, r.status,
-                r.messages[0].splitlines()[0] if r.messages else "", r.error,
-            )
-            for r in report.results
-        )
-        return cls(submitted.label, report.score, report.max_score, round(report.seconds, 3),
-                   questions, submitted.names, submitted.emails, submitted.sids)
-
-    def to_json(self) -> dict[str, Any]:
-        """For ``summary.json`` beside each ``results.json`` (a regrade resumes from it)."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Outcome":
-        """The inverse of :meth:`to_json`."""
-        fields = dict(data)
-        fields["questions"] = tuple(QuestionOutcome(**q) for q in data["questions"])
-        for key in ("names", "emails", "sids"):
-            fields[key] = tuple(data.get(key, ()))
-        return cls(**fields)
-
-
-def grade_into(rubric: Rubric, submitted: Submitted, out_dir: Path, options: Options) -> Outcome:
-    """Grade one submission into ``out_dir/LABEL/``: results.json, then summary.json."""
-    report = grade(rubric, submitted.folder, options)
-    folder = out_dir / submitted.label
-    write_results(folder / "results.json", gradescope_results(report))
-    outcome = Outcome.of(submitted, report)
-    _write_json(folder / SUMMARY, outcome.to_json())
-    return outcome
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(temporary, path)  # a regrade stopped half-way never leaves half a summary
-
-
-def already_graded(submitted: Submitted, out_dir: Path) -> Outcome | None:
-    """The outcome of an earlier run, when both of its files are there and readable."""
+def already_graded(submitted: Submitted, out_dir: Path) -> Report | None:
+    """The report of an earlier run (as its summary keeps it), when both of its files are there
+    and readable."""
     folder = out_dir / submitted.label
     if not (folder / "results.json").is_file():
         return None
-    try:
-        outcome = Outcome.from_json(json.loads((folder / SUMMARY).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
-    return outcome if outcome.label == submitted.label else None
+    report = read_summary(folder / SUMMARY)
+    return report if report is not None and report.label == submitted.label else None
 
 
 def regrade(
     rubric: Rubric,
     submissions: list[Submitted],
     out_dir: Path,
-    executor: "Executor",
+    executor: Executor,
     force: bool = False,
-    progress: Callable[[Outcome, bool], None] | None = None,
-) -> list[Outcome]:
+    progress: Callable[[Report, bool], None] | None = None,
+) -> list[Report]:
     """Grade each submission (skipping those already graded unless ``force``) and write the CSVs.
 
     ``progress`` hears of each submission as it is done, with whether it was graded now (True)
-    or taken from an earlier run (False). Outcomes come back in the submissions' order.
+    or taken from an earlier run (False). Reports come back in the submissions' order.
     """
-    done: dict[str, Outcome] = {}
+    done: dict[str, Report] = {}
     todo = []
     for submitted in submissions:
         earlier = None if force else already_graded(submitted, out_dir)
@@ -192,21 +98,21 @@ def regrade(
             done[submitted.label] = earlier
             if progress:
                 progress(earlier, False)
-    for outcome in executor.grade(todo, out_dir):
-        done[outcome.label] = outcome
+    for report in executor.grade(todo, out_dir):
+        done[report.label] = report
         if progress:
-            progress(outcome, True)
-    outcomes = [done[s.label] for s in submissions]
-    write_scores(out_dir / "scores.csv", rubric, outcomes)
-    write_question_scores(out_dir / "questions", rubric, outcomes)
-    return outcomes
+            progress(report, True)
+    reports = [done[s.label] for s in submissions]
+    write_scores(out_dir / "scores.csv", rubric, reports)
+    write_question_scores(out_dir / "questions", rubric, reports)
+    return reports
 
 
 def _autograded(rubric: Rubric) -> list[Any]:
     return [q for q in rubric.questions if not q.graded_by_hand()]
 
 
-def write_scores(path: Path, rubric: Rubric, outcomes: list[Outcome]) -> None:
+def write_scores(path: Path, rubric: Rubric, reports: list[Report]) -> None:
     """One row per submission: who, total, maximum, grading errors, then each question's score."""
     questions = _autograded(rubric)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,24 +120,24 @@ def write_scores(path: Path, rubric: Rubric, outcomes: list[Outcome]) -> None:
         writer = csv.writer(stream)
         writer.writerow(["submission", "names", "emails", "sids", "total", "max", "grading_errors",
                          *[q.id for q in questions]])
-        for outcome in outcomes:
-            scores = {q.id: q.score for q in outcome.questions}
+        for report in reports:
+            scores = {r.id: r.score for r in report.results}
             writer.writerow([
-                outcome.label, "; ".join(outcome.names), "; ".join(outcome.emails),
-                "; ".join(outcome.sids), f"{outcome.score:g}", f"{outcome.max_score:g}",
-                outcome.grading_errors, *[f"{scores.get(q.id, 0.0):g}" for q in questions],
+                report.label, "; ".join(report.names), "; ".join(report.emails),
+                "; ".join(report.sids), f"{report.score:g}", f"{report.max_score:g}",
+                len(report.grading_errors), *[f"{scores.get(q.id, 0.0):g}" for q in questions],
             ])
 
 
-def write_question_scores(folder: Path, rubric: Rubric, outcomes: list[Outcome]) -> None:
+def write_question_scores(folder: Path, rubric: Rubric, reports: list[Report]) -> None:
     """``folder/ID.csv`` per autograded question: each submission's score, status and feedback."""
     folder.mkdir(parents=True, exist_ok=True)
     for question in _autograded(rubric):
         with (folder / f"{question.id}.csv").open("w", newline="", encoding="utf-8") as stream:
             writer = csv.writer(stream)
             writer.writerow(["submission", "score", "max", "status", "feedback"])
-            for outcome in outcomes:
-                found = next((q for q in outcome.questions if q.id == question.id), None)
+            for report in reports:
+                found = report.result(question.id)
                 if found is not None:
-                    writer.writerow([outcome.label, f"{found.score:g}", f"{found.max_score:g}",
+                    writer.writerow([report.label, f"{found.score:g}", f"{found.max_score:g}",
                                      found.status, found.message])

@@ -8,13 +8,17 @@ score full marks, and the template must score zero with no crash, timeout or gra
 from __future__ import annotations
 
 import re
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
-from autograder.grading import TIME_RESERVE_S, Options, Report, grade
+from autograder.executors import Executor, Serial, Submitted, WorkerSpec
+from autograder.grading import TIME_RESERVE_S, Options
 from autograder.oracles import OracleError, load_oracles
 from autograder.mutation import QuestionMutation, mutate
 from autograder.mutation import score as mutation_score
-from autograder.rubric import Course
+from autograder.outcomes import Report
+from autograder.rubric import Course, Rubric
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
 _CRASHES = {"timeout", "crashed", "bad_reply"}
@@ -69,11 +73,12 @@ def lint(course: Course) -> list[str]:
     return problems
 
 
-def _reference_problems(report: Report) -> list[str]:
+def _reference_problems(rubric: Rubric, report: Report) -> list[str]:
+    points = {q.id: q.points for q in rubric.questions}
     return [
-        f"the reference scores {r.score:g}/{r.question.points:g} on {r.question.id}: {' '.join(r.messages)}"
+        f"the reference scores {r.score:g}/{points[r.id]:g} on {r.id}: {' '.join(r.messages)}"
         for r in report.autograded
-        if r.score < r.question.points
+        if r.score < points[r.id]
     ]
 
 
@@ -81,30 +86,42 @@ def _template_problems(report: Report) -> list[str]:
     problems = []
     for r in report.results:
         if r.score > 0:
-            problems.append(f"the template scores {r.score:g} on {r.question.id}; it must score 0")
+            problems.append(f"the template scores {r.score:g} on {r.id}; it must score 0")
         if r.status in {"grading_error", "skipped"} or r.code_status in _CRASHES:
-            problems.append(f"the template crashes the grading of {r.question.id}: {' '.join(r.messages)}")
+            problems.append(f"the template crashes the grading of {r.id}: {' '.join(r.messages)}")
     return problems
+
+
+def _grade(executor: Executor, label: str, folder: Path) -> Report:
+    """One folder graded on the whole rubric."""
+    (report,) = executor.grade([Submitted(label, folder)], None)
+    return report
 
 
 def validate(course: Course, device: str | None = None, mutants: int = 0) -> Validation:
     """Lint the rubric, grade the reference and the template, then (``mutants`` > 0) grade up
-    to that many mutants of the reference per question: the rubric must catch 95% of them."""
+    to that many mutants of the reference per question: the rubric must catch 95% of them.
+
+    All of it is graded in this process by one executor, whose warm sandbox serves the
+    reference, the template and every mutant (on two cores, one sandbox at a time is fastest).
+    """
     problems = lint(course)
     reference = template = None
     options = Options(device=device, reference=course.reference_dir)
-    if course.reference_dir.is_dir():
-        reference = grade(course.rubric, course.reference_dir, options)
-        problems += _reference_problems(reference)
-    if course.template_dir.is_dir():
-        template = grade(course.rubric, course.template_dir, options)
-        problems += _template_problems(template)
-    for report in (reference, template):
-        for r in report.grading_errors if report else []:
-            problems.append(f"grading error on {r.question.id}:\n{r.error}")
     mutations: list[QuestionMutation] = []
-    if mutants and reference is not None and not problems:
-        mutations = mutate(course.rubric, course.reference_dir, options, limit=mutants)
+    with closing(Serial(WorkerSpec.for_rubric(course.rubric_path, course.rubric, options))) as executor:
+        if course.reference_dir.is_dir():
+            reference = _grade(executor, "reference", course.reference_dir)
+            problems += _reference_problems(course.rubric, reference)
+        if course.template_dir.is_dir():
+            template = _grade(executor, "template", course.template_dir)
+            problems += _template_problems(template)
+        for report in (reference, template):
+            for r in report.grading_errors if report else []:
+                problems.append(f"grading error on {r.id}:\n{r.error}")
+        if mutants and reference is not None and not problems:
+            mutations = mutate(course.rubric, course.reference_dir, executor, limit=mutants)
+    if mutations:
         caught = mutation_score(mutations)
         if caught < MUTATION_TARGET:
             problems.append(

@@ -39,7 +39,7 @@ def generated(course, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:  
 def one_by_one(course, generated: list[Path]) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     """Each submission graded alone, as Gradescope does (its own sandbox, nothing shared)."""
     options = Options(reference=course.reference_dir)
-    return {path.name: _without_times(gradescope_results(grade(course.rubric, path, options)))
+    return {path.name: _without_times(gradescope_results(course.rubric, grade(course.rubric, path, options)))
             for path in generated}
 
 

@@ -257,7 +257,7 @@ def test_reference_scores_full_marks_and_template_zero(name: str) -> None:
     rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
     options = Options(reference=ROOT / "reference" / name)
     reference = grade_submission(rubric, ROOT / "reference" / name, options)
-    assert all(r.score == r.question.points for r in reference.autograded)
+    assert all(r.score == rubric.question(r.id).points for r in reference.autograded)
     template = grade_submission(rubric, ROOT / "student_template" / name, options)
     assert template.score == 0 and not template.grading_errors
 

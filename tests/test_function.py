@@ -28,7 +28,7 @@ def submit(open_dir: Path, assignment: str, file: str, code: str) -> Path:
 
 
 def by_id(report: Report) -> dict[str, tuple[float, str]]:
-    return {r.question.id: (r.score, " ".join(r.messages)) for r in report.results}
+    return {r.id: (r.score, " ".join(r.messages)) for r in report.results}
 
 
 Q5 = ("q5-nonnegative", "q5-nonpositive", "q5-bounded")

@@ -26,7 +26,7 @@ def test_checker_exception_becomes_a_marked_grading_error(monkeypatch: pytest.Mo
     monkeypatch.setattr(grading, "KINDS", {"choice": dataclasses.replace(choice, grade=flaky)})
     rubric = load_rubric(PROJECT / "rubrics" / f"{ASSIGNMENT}.yaml")
     report = grading.grade(rubric, PROJECT / "reference" / ASSIGNMENT)
-    results = gradescope_results(report)
+    results = gradescope_results(rubric, report)
     broken = results["tests"][3]
     assert broken["score"] == 0.0 and broken["status"] == "failed" and "grading-error" in broken["tags"]
     assert "fault in the autograder, not in your work" in broken["output"]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from contextlib import closing
+
+from autograder.executors import Serial, WorkerSpec
 from autograder.kinds.conv import ConvQuestion
 from autograder.grading import Options
 from autograder.mutation import code_mutants, data_mutants, mutate, score
-from autograder.rubric import load_rubric, open_course
+from autograder.rubric import Course, load_rubric, open_course
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = '''
@@ -19,6 +22,12 @@ def graded(x):
 def other(x):
     return x - 1
 '''
+
+
+def _mutate(course: Course, options: Options, **limit: int) -> list:  # type: ignore[type-arg]
+    """Mutation testing as validate runs it: each mutant graded by a warm serial executor."""
+    with closing(Serial(WorkerSpec.for_rubric(course.rubric_path, course.rubric, options))) as executor:
+        return mutate(course.rubric, course.reference_dir, executor, **limit)
 
 
 def test_code_mutants_change_only_the_graded_function_and_are_deterministic() -> None:
@@ -48,7 +57,7 @@ def test_data_mutants_by_kind_skip_accepted_and_right_answers() -> None:
 
 def test_mutation_of_a_seed_catches_everything_it_counts() -> None:
     course = open_course("backprop-basics", [ROOT])
-    results = mutate(course.rubric, course.reference_dir, Options(reference=course.reference_dir), limit=3)
+    results = _mutate(course, Options(reference=course.reference_dir), limit=3)
     by_id = {r.question.id: r for r in results}
     # q5-nonnegative is `return torch.relu(z)`: no operator to change, so no mutant
     assert set(by_id) == {q.id for q in course.rubric.questions if not q.graded_by_hand()} - {"q5-nonnegative"}
@@ -70,7 +79,7 @@ def test_a_weak_rubric_lets_mutants_survive_and_accepted_ones_are_not_counted(tm
     (tmp_path / "reference" / "weak").mkdir(parents=True)
     (tmp_path / "reference" / "weak" / "answers.yaml").write_text("loose: 1600\nknown: 10\n")
     course = open_course("weak", [tmp_path])
-    loose, known = mutate(course.rubric, course.reference_dir, Options())
+    loose, known = _mutate(course, Options())
     assert (loose.tried, loose.survivors, loose.caught) == (1, ("× 1.1",), 0)
     assert (known.accepted, known.counted) == (("× 1.1",), 0)
     assert score([loose, known]) == 0.0

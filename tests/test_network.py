@@ -284,11 +284,11 @@ def test_pictures_reach_gradescope_as_escaped_html(open_dir: Path) -> None:
     folder.mkdir()
     (folder / "answers.yaml").write_text('q7a: {W1: [[1, 0], [0, 1]], W2: [[1, 1]], b2: "</pre><script>"}\n')
     report = grade_submission(RELU, folder, Options())
-    test = next(t for t in gradescope_results(report)["tests"] if t["name"].startswith("Q7(a)"))
+    test = next(t for t in gradescope_results(RELU, report)["tests"] if t["name"].startswith("Q7(a)"))
     assert test["output_format"] == "text"  # an unreadable answer: no picture, plain text
     (folder / "answers.yaml").write_text("q7a: {W1: [[1, 0], [0, 1]], W2: [[1, 1]], b2: 1}\n")
     report = grade_submission(RELU, folder, Options())
-    results = gradescope_results(report)
+    results = gradescope_results(RELU, report)
     test = next(t for t in results["tests"] if t["name"].startswith("Q7(a)"))
     assert test["output_format"] == "html" and test["output"].startswith("<pre>")
     png = base64.b64decode(test["output"].split("base64,")[1].split('"')[0])
@@ -300,11 +300,11 @@ def test_pictures_reach_gradescope_as_escaped_html(open_dir: Path) -> None:
 
 def test_html_output_escapes_every_text() -> None:
     from autograder.kinds.base import Figure
-    from autograder.grading import QuestionResult
+    from autograder.outcomes import QuestionResult
     from autograder.report.results import figures_html
 
-    result = QuestionResult(RELU.question("q7a"), 0.0, "graded", ("<script>x</script>",),
-                            figures=(Figure(b"\x89PNG", 'a "quoted" <caption>'),))
+    result = QuestionResult.of(RELU.question("q7a"), 0.0, "graded", ("<script>x</script>",),
+                               figures=(Figure(b"\x89PNG", 'a "quoted" <caption>'),))
     page = figures_html("printed </pre><b>bold</b>", result)
     assert "<script>" not in page and "<b>" not in page and "</pre><b>" not in page
     assert "&lt;b&gt;" in page and "&quot;quoted&quot; &lt;caption&gt;" in page
@@ -318,7 +318,7 @@ def test_bonus_questions_add_to_the_score_not_the_maximum() -> None:
     networks = RELU.model_copy(update={"questions": [q for q in RELU.questions if q.kind == "network"]})
     report = grade_submission(networks, ROOT / "reference" / "relu-networks", Options())
     assert (report.score, report.max_score) == (9, 6)
-    tests = {t["name"]: t for t in gradescope_results(report)["tests"]}
+    tests = {t["name"]: t for t in gradescope_results(networks, report)["tests"]}
     bonus = next(t for name, t in tests.items() if name.startswith("Q5(c)"))
     assert bonus["name"].endswith("(bonus)") and (bonus["score"], bonus["max_score"]) == (1, 0)
 

@@ -60,7 +60,7 @@ def test_a_colab_notebook_stands_in_for_mlp_py(open_dir: Path) -> None:
         "import time\ntime.sleep(10**6)",
     ))
     report = grade(MLP, folder, Options(reference=ROOT / "reference" / "mlp-backprop"))
-    scores = {r.question.id: (r.score, r.question.points) for r in report.results if r.question.id in CODE_QUESTIONS}
+    scores = {r.id: (r.score, MLP.question(r.id).points) for r in report.results if r.id in CODE_QUESTIONS}
     assert all(score == points for score, points in scores.values()), report.results
     assert not report.notes
     assert sorted(p.name for p in folder.iterdir()) == ["answers.yaml", "mlp.ipynb"]  # untouched
@@ -73,7 +73,7 @@ def test_a_broken_notebook_costs_only_the_code_questions(open_dir: Path) -> None
     (folder / "mlp.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "import torch"')
     report = grade(MLP, folder, Options(reference=ROOT / "reference" / "mlp-backprop"))
     for result in report.autograded:
-        if result.question.id in CODE_QUESTIONS:
+        if result.id in CODE_QUESTIONS:
             assert result.score == 0 and "mlp.ipynb is not a Jupyter notebook" in result.messages[0]
         else:
-            assert result.score == result.question.points
+            assert result.score == MLP.question(result.id).points

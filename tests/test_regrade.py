@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
+from autograder.outcomes import QuestionResult, Report
 from autograder.regrade import RegradeError, find_submissions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,3 +74,17 @@ def test_bad_regrade_inputs_are_refused_with_a_reason(open_dir: Path) -> None:
         path.mkdir(parents=True)
     with pytest.raises(RegradeError, match="share the name x"):
         find_submissions(twice)
+
+
+def test_a_summary_reads_back_as_what_the_csvs_and_the_page_need() -> None:
+    report = Report(
+        (QuestionResult("a", 1.5, 2.0, "graded", ("Close.\nThe details.",), detail="d", output="o"),
+         QuestionResult("b", 0.0, 0.0, "manual", ("By hand.",)),
+         QuestionResult("c", 0.0, 1.0, "grading_error", (), error="Traceback")),
+        seconds=1.23456, label="s1", names=("Ada",), sids=("1",),
+    )
+    back = Report.from_summary(json.loads(json.dumps(report.to_summary())))
+    assert back.to_summary() == report.to_summary() and back.seconds == 1.235
+    assert (back.label, back.names, back.sids, back.score, back.max_score) == ("s1", ("Ada",), ("1",), 1.5, 3.0)
+    assert [r.message for r in back.results] == ["Close.", "By hand.", ""]
+    assert [r.error for r in back.grading_errors] == ["Traceback"]

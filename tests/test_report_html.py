@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.regrade import Outcome, QuestionOutcome
+from autograder.outcomes import QuestionResult, Report
 from autograder.report.html import question_sections, write_report
 from autograder.rubric import open_course
 
@@ -19,24 +19,24 @@ BAR_BLUE = (0x3B, 0x6F, 0xB6)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _outcomes() -> list[Outcome]:
+def _outcomes() -> list[Report]:
     """Twelve students on two questions of mlp-backprop, one grading error, one hostile label."""
     outcomes = []
     for index in range(12):
         forward = 20.0 if index % 3 else 10.0
         backward = [20.0, 0.0, 15.0][index % 3]
         error = index == 5
-        outcomes.append(Outcome(
+        outcomes.append(Report(
             label="<script>alert(1)</script>" if index == 7 else f"student-{index:02d}",
-            score=forward + backward, max_score=40.0, seconds=1.0 + index / 10,
-            questions=(
-                QuestionOutcome("mlp-forward", forward, 20.0, "graded",
-                                "Correct." if forward == 20 else "y_hat is wrong in case 2 (<b>bold</b>)"),
-                QuestionOutcome("mlp-backward", 0.0 if error else backward, 20.0,
-                                "grading_error" if error else "graded",
-                                "This question could not be graded" if error else
-                                ("Correct." if backward == 20 else "dJdW1 is off by a constant factor"),
-                                "Traceback (most recent call last):\nZeroDivisionError" if error else None),
+            seconds=1.0 + index / 10,
+            results=(
+                QuestionResult("mlp-forward", forward, 20.0, "graded",
+                               ("Correct." if forward == 20 else "y_hat is wrong in case 2 (<b>bold</b>)",)),
+                QuestionResult("mlp-backward", 0.0 if error else backward, 20.0,
+                               "grading_error" if error else "graded",
+                               ("This question could not be graded" if error else
+                                ("Correct." if backward == 20 else "dJdW1 is off by a constant factor"),),
+                               error="Traceback (most recent call last):\nZeroDivisionError" if error else None),
             ),
         ))
     return outcomes
@@ -95,7 +95,7 @@ def test_the_page_renders_with_visible_histograms(tmp_path: Path) -> None:
              "--window-size=1200,1400", f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
                          timeout=120, check=True).stdout
-    assert "12 submissions; mean 28.3 / 40, median 30; 1 grading error." in dom
+    assert "12 submissions; mean 27.1 / 40, median 30; 1 grading error." in dom  # the error scores 0
     assert "y_hat is wrong in case 2 (&lt;b&gt;bold&lt;/b&gt;)" in dom  # escaped, shown as text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom and "<script>alert" not in dom
     assert "ZeroDivisionError" in dom and dom.count('class="bar"') == 3 + 2 + 3

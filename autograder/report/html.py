@@ -1,7 +1,7 @@
 """The instructor's page after a regrade: per-question histograms, common feedback, errors, time.
 
 One self-contained HTML file (no script, no network): histograms are inline SVG drawn from the
-outcomes, so the page shows the same in a browser, a mail attachment or a CI artefact. Every
+reports, so the page shows the same in a browser, a mail attachment or a CI artefact. Every
 text that came from a submission (labels, feedback) is escaped by jinja2's autoescape.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from autograder.regrade import Outcome
+from autograder.outcomes import Report
 from autograder.report.render import points
 from autograder.rubric import Rubric
 
@@ -59,13 +59,13 @@ def _bars(scores: list[float], max_score: float) -> tuple[Bar, ...]:
     return tuple(Bar(label, count, count / tallest) for label, count in pairs)
 
 
-def question_sections(rubric: Rubric, outcomes: list[Outcome]) -> list[QuestionSection]:
+def question_sections(rubric: Rubric, reports: list[Report]) -> list[QuestionSection]:
     """One section per autograded question, in rubric order."""
     sections = []
     for question in rubric.questions:
         if question.graded_by_hand():
             continue
-        found = [q for outcome in outcomes for q in outcome.questions if q.id == question.id]
+        found = [r for report in reports for r in report.results if r.id == question.id]
         if not found:
             continue
         scores = [q.score for q in found]
@@ -78,30 +78,30 @@ def question_sections(rubric: Rubric, outcomes: list[Outcome]) -> list[QuestionS
     return sections
 
 
-def render_report(rubric: Rubric, outcomes: list[Outcome]) -> str:
+def render_report(rubric: Rubric, reports: list[Report]) -> str:
     """The page as text."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("autograder.report", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     environment.filters["points"] = points
-    totals = [o.score for o in outcomes]
-    errors = [(o.label, q) for o in outcomes for q in o.questions if q.status == "grading_error"]
+    totals = [r.score for r in reports]
+    errors = [(r.label, q) for r in reports for q in r.grading_errors]
     return environment.get_template("report.html.j2").render(
         title=rubric.assignment.title,
-        count=len(outcomes),
-        max_score=outcomes[0].max_score if outcomes else 0.0,
+        count=len(reports),
+        max_score=reports[0].max_score if reports else 0.0,
         mean=statistics.fmean(totals) if totals else 0.0,
         median=statistics.median(totals) if totals else 0.0,
-        totals=_bars(totals, outcomes[0].max_score) if outcomes else (),
-        sections=question_sections(rubric, outcomes),
+        totals=_bars(totals, reports[0].max_score) if reports else (),
+        sections=question_sections(rubric, reports),
         errors=errors,
-        slowest=sorted(outcomes, key=lambda o: -o.seconds)[:_SLOWEST],
+        slowest=sorted(reports, key=lambda r: -r.seconds)[:_SLOWEST],
     )
 
 
-def write_report(path: Path, rubric: Rubric, outcomes: list[Outcome]) -> Path:
+def write_report(path: Path, rubric: Rubric, reports: list[Report]) -> Path:
     """Write the page to ``path``; returns it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(rubric, outcomes), encoding="utf-8")
+    path.write_text(render_report(rubric, reports), encoding="utf-8")
     return path

@@ -10,13 +10,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from autograder.grading import QuestionResult, Report
+from autograder.outcomes import QuestionResult, Report
 from autograder.report.render import render
+from autograder.rubric import Rubric
+from autograder.spec import QuestionBase
 
 
-def gradescope_test(index: int, result: QuestionResult) -> dict[str, Any]:
+def gradescope_test(index: int, question: QuestionBase, result: QuestionResult) -> dict[str, Any]:
     """One Gradescope test for one question."""
-    question = result.question
     entry: dict[str, Any] = {
         "score": result.score,
         "max_score": result.max_score,
@@ -59,39 +60,40 @@ def write_figures(folder: Path, results: tuple[QuestionResult, ...]) -> list[Pat
     for result in results:
         for index, figure in enumerate(result.figures, 1):
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / (result.question.id + (f"-{index}" if index > 1 else "") + ".png")
+            path = folder / (result.id + (f"-{index}" if index > 1 else "") + ".png")
             path.write_bytes(figure.png)
             written.append(path)
     return written
 
 
-def summary_text(report: Report) -> str:
+def summary_text(rubric: Rubric, report: Report) -> str:
     """The submission-wide message at the top of the results."""
+    by_hand = [rubric.question(r.id) for r in report.by_hand]
     return render(
         "summary.txt.j2",
-        title=report.rubric.assignment.title,
+        title=rubric.assignment.title,
         score=report.score,
         max_score=report.max_score,
         mode=report.mode,
         devices=report.devices,
         notes=report.notes,
         grading_errors=len(report.grading_errors),
-        by_hand=[(r.question.number or r.question.id, r.question.title, r.question.points,
-                  r.question.bonus) for r in report.by_hand],
+        by_hand=[(q.number or q.id, q.title, q.points, q.bonus) for q in by_hand],
     )
 
 
-def gradescope_results(report: Report) -> dict[str, Any]:
-    """The whole ``results.json`` document for one submission."""
-    assignment = report.rubric.assignment
+def gradescope_results(rubric: Rubric, report: Report) -> dict[str, Any]:
+    """The whole ``results.json`` document for one submission graded on ``rubric``."""
+    assignment = rubric.assignment
     return {
         "score": report.score,
         "execution_time": round(report.seconds, 3),
-        "output": summary_text(report),
+        "output": summary_text(rubric, report),
         "output_format": "text",
         "visibility": assignment.visibility,
         "stdout_visibility": assignment.stdout_visibility,
-        "tests": [gradescope_test(i, r) for i, r in enumerate(report.results) if r.status != "manual"],
+        "tests": [gradescope_test(i, rubric.question(r.id), r)
+                  for i, r in enumerate(report.results) if r.status != "manual"],
     }
 
 

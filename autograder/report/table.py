@@ -8,10 +8,11 @@ from rich.table import Table
 
 from typing import Sequence
 
-from autograder.grading import Report
+from autograder.outcomes import Report
 from autograder.mutation import QuestionMutation
 from autograder.mutation import score as mutation_score
 from autograder.report.render import points
+from autograder.rubric import Rubric
 
 _STATUS_STYLE = {
     "ok": "green",
@@ -38,9 +39,10 @@ def _grade_status(score: float, max_score: float, status: str) -> tuple[str, str
     return status.replace("_", " "), _STATUS_STYLE.get(status, "red")
 
 
-def print_report(report: Report, console: Console, heading: str | None = None) -> None:
-    """One row per question: score (or check status) and the first feedback."""
-    title = heading or report.rubric.assignment.title
+def print_report(rubric: Rubric, report: Report, console: Console, heading: str | None = None) -> None:
+    """One row per question of ``rubric`` graded in ``report``: score (or check status) and the
+    first feedback."""
+    title = heading or rubric.assignment.title
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("#", justify="right")
     table.add_column("question")
@@ -49,7 +51,7 @@ def print_report(report: Report, console: Console, heading: str | None = None) -
     table.add_column("status")
     table.add_column("feedback", overflow="fold")
     for index, result in enumerate(report.results):
-        question = result.question
+        question = rubric.question(result.id)
         if report.mode == "grade":
             status, style = _grade_status(result.score, question.points, result.status)
             earned = "–" if result.status == "manual" else points(result.score)
@@ -66,7 +68,7 @@ def print_report(report: Report, console: Console, heading: str | None = None) -
     console.print(table)
     if report.mode == "grade":
         devices = ", ".join(report.devices) or "no code ran"
-        bonus = sum(r.score for r in report.results if r.question.bonus)
+        bonus = sum(r.score for r in report.results if rubric.question(r.id).bonus)
         with_bonus = f"(with {points(bonus)} bonus) " if bonus else ""
         console.print(
             f"Total: [bold]{points(report.score)} / {points(report.max_score)}[/] {with_bonus}"
