@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import time
 import traceback
-import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from autograder.kinds import KINDS
 from autograder.kinds.base import CodeAnswer, Figure
-from autograder.kinds.manual import message as manual_message
 from autograder.oracles import Oracle, OracleError, load_oracles
 from autograder.notebooks import with_notebooks
 from autograder.rubric import Rubric
@@ -29,6 +26,7 @@ from autograder.sandbox import (
     resolve_device,
     sandbox_user,
 )
+from autograder.seeds import question_seed
 from autograder.spec import QuestionBase
 from autograder.submission import Answers, Submission, open_submission, read_answers
 
@@ -120,11 +118,6 @@ class Report:
         return [r for r in self.results if r.status == "grading_error"]
 
 
-def question_seed(assignment: str, question_id: str) -> int:
-    """The seed for every random draw of one question: the same on every run."""
-    return zlib.crc32(f"{assignment}/{question_id}".encode())
-
-
 @dataclass
 class _Session:
     """What one grading run shares between questions: files, parsed answers, the sandbox."""
@@ -165,9 +158,9 @@ class _Session:
         )
         task = Task(file=source.file, name=source.name, call=source.call, **question.sandbox_work())
         device = resolve_device(assignment.device, self.options.device)
-        seed = question_seed(assignment.name, question.id)
+        seed = question_seed(question.id, purpose=assignment.name)
         run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device=device)
-        kind = KINDS[question.kind]
+        kind = self.rubric.kinds[question.kind]
         notes: tuple[str, ...] = ()
         if run.status == "ok" and run.device == "cuda" and kind.needs_cpu and kind.needs_cpu(question, run.value):
             run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device="cpu")
@@ -189,7 +182,7 @@ class _Session:
 
 
 def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
-    kind = KINDS[question.kind]
+    kind = session.rubric.kinds[question.kind]
     started = time.monotonic()
     answer = session.answer(question)
 
@@ -268,8 +261,9 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options()) ->
         notes += tuple(cell_notes)
         session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox)
         for question in questions:
-            if question.graded_by_hand():
-                results.append(QuestionResult(question, 0.0, "manual", (manual_message(question),)))
+            by_hand = rubric.kinds[question.kind].by_hand
+            if by_hand:
+                results.append(QuestionResult(question, 0.0, "manual", (by_hand(question),)))
                 continue
             limit = question.time_limit or assignment.time_limit
             runs_code = question.runs_code(assignment.answers_file)
