@@ -3,25 +3,30 @@
 The autograder zip holds what ``setup.sh`` and ``run_autograder`` need at the root of
 ``/autograder/source``: the package, the one rubric, its reference folder. The student bundle
 holds the template, the package and a **public rubric**: the rubric as students may see it, for
-``autograder check``. Only questions visible before the deadline are in it, and every answer the
-grader compares with is removed: ``expected`` becomes a placeholder that is the same for every
-question of its type (so it says nothing), ``accept``, ``mistakes`` (whose feedback can give the
-answer away), ``possible``, ``variants``, the contexts' ``define`` and graph derivatives go.
+``autograder check``. Only questions visible before the deadline are in it, and every field a
+kind marks :class:`~autograder.kinds.base.Secret` on its model (or on a model inside it: a part,
+a shared context) is removed or replaced by its placeholder, which is the same for every question
+of its type and so says nothing: e.g. ``expected`` becomes a placeholder, ``accept`` and
+``mistakes`` (whose feedback can give the answer away) go. The bundle names no field itself.
 The public rubric must still load, or the build stops.
 """
 
 from __future__ import annotations
 
-import copy
 import io
+import types
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel
 
-from autograder.rubric import Course, RubricError, parse_rubric
+from autograder.kinds import KINDS, Kinds
+from autograder.kinds.base import secrets_of
+from autograder.rubric import Course, RubricError, parse_rubric, rubric_model
 from autograder.rubric_sharing import expand_shared
 from autograder.yamlio import LoadedYaml, load_yaml
 
@@ -30,12 +35,6 @@ PACKAGE = Path(__file__).resolve().parent
 # which names README.md).
 PROJECT_FILES = ("setup.sh", "run_autograder", "pyproject.toml", "README.md")
 EXECUTABLE = {"setup.sh", "run_autograder"}
-SECRET_KEYS = frozenset({"accept", "mistakes", "possible", "variants"})
-# What stands in for a removed answer: one value per answer type, never the question's own.
-PLACEHOLDER_EXPECTED = {
-    "option": None, "yesno": "no", "number": 0, "integer": 0, "shape": "()", "text": "-",
-}
-PLACEHOLDER_MATH = "0"
 RUBRIC_LIMIT = 1_000_000
 
 
@@ -100,60 +99,97 @@ def _write_zip(target: Path, files: list[tuple[str, Path]], texts: dict[str, str
     target.write_bytes(buffer.getvalue())
 
 
-def _placeholder(answer: dict[str, Any]) -> Any:
-    kind_type = answer.get("type")
-    if kind_type == "option":
-        options = answer.get("options") or []
-        return next(iter(options)) if options else None
-    return PLACEHOLDER_EXPECTED.get(str(kind_type), PLACEHOLDER_MATH)
+def _shape(annotation: Any) -> str | None:
+    """What raw data an annotation reads: "model", "mapping", "list", or None (a scalar, Any)."""
+    if get_origin(annotation) is Annotated:
+        return _shape(get_args(annotation)[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "model"
+    origin = get_origin(annotation)
+    if origin in (dict, Mapping):
+        return "mapping"
+    if origin in (list, tuple, set, frozenset, Sequence):
+        return "list"
+    return None
 
 
-def _strip_answer(answer: dict[str, Any], math: bool) -> None:
-    for key in SECRET_KEYS:
-        answer.pop(key, None)
-    if "expected" in answer:
-        answer["expected"] = PLACEHOLDER_MATH if math else _placeholder(answer)
+def _fits(value: Any, annotation: Any) -> bool:
+    """Whether raw data has the form an annotation reads (a mapping for a model)."""
+    shape = _shape(annotation)
+    return isinstance(value, dict) if shape in ("model", "mapping") else shape == "list" and isinstance(value, list)
 
 
-def _strip_context(context: dict[str, Any]) -> None:
-    context.pop("define", None)
-    graph = context.get("graph")
-    if isinstance(graph, dict):
-        context["graph"] = {of: {wrt: "1" for wrt in edges} for of, edges in graph.items()
-                            if isinstance(edges, dict)}
+def _public(value: Any, annotation: Any) -> Any:
+    """Raw rubric data read as ``annotation``, without what the models in it mark secret.
+
+    A union strips what any arm that fits the data marks secret: removing too much only makes
+    the public rubric fail to load (the build stops), keeping too much would leak.
+    """
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _public(value, args[0])
+    if origin is Union or origin is types.UnionType:
+        for arm in args:
+            if _fits(value, arm):
+                value = _public(value, arm)
+        return value
+    shape = _shape(annotation)
+    if shape == "model" and isinstance(value, dict):
+        return _public_fields(value, annotation)
+    if shape == "mapping" and isinstance(value, dict) and len(args) == 2:
+        return {key: _public(item, args[1]) for key, item in value.items()}
+    if shape == "list" and isinstance(value, list) and args:
+        if origin is tuple and Ellipsis not in args:  # tuple[A, B]: a type per place
+            return [_public(item, arm) for item, arm in zip(value, args)] + value[len(args):]
+        return [_public(item, args[0]) for item in value]
+    return value
 
 
-def public_rubric_data(data: dict[str, Any]) -> dict[str, Any]:
-    """The rubric's data as students may see it (see the module's docstring)."""
-    public = copy.deepcopy(expand_shared(LoadedYaml(data, Path())).data)
+def _public_fields(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """A mapping read as ``model``: each secret field dropped or replaced by its placeholder (from
+    the field's value and this mapping), every other field's data made public in turn."""
+    secrets = secrets_of(model)
+    public = {}
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            public[key] = value
+        elif key not in secrets:
+            public[key] = _public(value, field.annotation)
+        elif secrets[key].placeholder is not None:
+            public[key] = secrets[key].placeholder(value, data)
+    return public
+
+
+def public_rubric_data(data: dict[str, Any], kinds: Kinds = KINDS) -> dict[str, Any]:
+    """The rubric's data as students may see it (see the module's docstring): visible questions
+    only, each without what its kind's model marks secret; the shared sections likewise; the
+    kinds' defaults filled in and the anchored ``x-`` values left out."""
+    data = expand_shared(LoadedYaml(data, Path())).data
+    # The questions are read here, each by its own kind's model, not by the union of them all.
+    public = _public_fields({**data, "questions": []}, rubric_model(kinds))
     questions = []
-    for question in public.get("questions") or []:
+    for question in data.get("questions") or []:
         if not isinstance(question, dict) or question.get("visibility", "visible") != "visible":
             continue
-        math = question.get("kind") == "expression"
-        _strip_answer(question, math)
-        for part in question.get("parts") or []:
-            if isinstance(part, dict):
-                _strip_answer(part, math)
-        if math:
-            _strip_context(question)
-        questions.append(question)
+        name = question.get("kind")
+        kind = kinds.get(name) if isinstance(name, str) else None
+        # A question of no known kind stays as it is: the public rubric then fails to load.
+        questions.append(_public_fields(question, kind.model) if kind else question)
     public["questions"] = questions
-    for context in (public.get("contexts") or {}).values():
-        if isinstance(context, dict):
-            _strip_context(context)
     return public
 
 
 def public_rubric_text(course: Course) -> str:
     """The public rubric as YAML; raises :class:`BuildError` when it does not load."""
     loaded = load_yaml(course.rubric_path, RUBRIC_LIMIT, str(course.rubric_path), aliases=True)
-    public = public_rubric_data(loaded.data)
+    public = public_rubric_data(loaded.data, course.rubric.kinds)
     header = (f"# {course.name}: the rubric as students see it, for `autograder check`. Answers,\n"
               "# known mistakes and hidden questions are not in it; it cannot grade.\n")
     text = header + yaml.dump(public, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
     try:
-        parse_rubric(LoadedYaml(yaml.safe_load(text), course.rubric_path), f"public {course.name}")
+        parse_rubric(LoadedYaml(yaml.safe_load(text), course.rubric_path), f"public {course.name}",
+                     course.rubric.kinds)
     except RubricError as error:
         raise BuildError("the public rubric does not load:\n" + "\n".join(error.problems)) from None
     return text

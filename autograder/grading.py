@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import time
 import traceback
-import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.kinds import KINDS
 from autograder.kinds.base import CodeAnswer, Figure
-from autograder.kinds.manual import message as manual_message
 from autograder.oracles import Oracle, OracleError, load_oracles
 from autograder.notebooks import with_notebooks
 from autograder.outcomes import Mode, QuestionResult, Report, Status
@@ -29,6 +26,7 @@ from autograder.sandbox import (
     resolve_device,
     sandbox_user,
 )
+from autograder.seeds import question_seed
 from autograder.spec import QuestionBase
 from autograder.submission import Answers, Submission, open_submission, read_answers
 
@@ -61,9 +59,6 @@ class Answer:
     code_status: str | None = None
 
 
-def question_seed(assignment: str, question_id: str) -> int:
-    """The seed for every random draw of one question: the same on every run."""
-    return zlib.crc32(f"{assignment}/{question_id}".encode())
 
 
 @dataclass
@@ -106,9 +101,9 @@ class _Session:
         )
         task = question.sandbox_request(source)
         device = resolve_device(assignment.device, self.options.device)
-        seed = question_seed(assignment.name, question.id)
+        seed = question_seed(question.id, purpose=assignment.name)
         run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device=device)
-        kind = KINDS[question.kind]
+        kind = self.rubric.kinds[question.kind]
         notes: tuple[str, ...] = ()
         if run.status == "ok" and run.device == "cuda" and kind.needs_cpu and kind.needs_cpu(question, run.value):
             run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device="cpu")
@@ -130,7 +125,7 @@ class _Session:
 
 
 def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
-    kind = KINDS[question.kind]
+    kind = session.rubric.kinds[question.kind]
     started = time.monotonic()
     answer = session.answer(question)
 
@@ -211,8 +206,9 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
         notes += tuple(cell_notes)
         session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox)
         for question in questions:
-            if question.graded_by_hand():
-                results.append(QuestionResult.of(question, 0.0, "manual", (manual_message(question),)))
+            by_hand = rubric.kinds[question.kind].by_hand
+            if by_hand:
+                results.append(QuestionResult.of(question, 0.0, "manual", (by_hand(question),)))
                 continue
             limit = question.time_limit or assignment.time_limit
             runs_code = question.runs_code(assignment.answers_file)

@@ -2,19 +2,14 @@
 
 For every autograded question, small wrong versions of the reference's answer ("mutants") are
 graded with the question's own rubric. A mutant that still gets full marks *survives*: the rubric
-cannot tell that mistake from the right answer (or the mutant is an equivalent rewrite). By kind:
+cannot tell that mistake from the right answer (or the mutant is an equivalent rewrite).
 
-- ``expression``: the answer negated, doubled, plus one, with its last factor dropped, with one
-  function swapped (σ ↔ tanh, sin ↔ cos, exp ↔ log, ReLU → σ); each part of a multi-part answer
-  on its own.
-- ``choice``: the other option, the other yes/no, an integer ± 1 or doubled, a number × 1.1, a
-  shape with its sizes swapped or one dropped.
-- ``network``: one weight or bias perturbed (negated, zeroed, ± 1, ± ½).
-- ``conv``: kernel size or stride shifted by one.
-- code (``function``, ``module``, ``training``): the reference's source file with one change inside
-  a function: an arithmetic operator swapped (+ ↔ −, * ↔ /, @ → *), a comparison flipped, a
-  unary minus removed, a number changed, a ``.T`` dropped, an argument such as ``dim=0``
-  shifted. Each mutant is graded in the sandbox like a submission.
+- An answer given as data is mutated by its kind (``Kind.mutants``: e.g. an expression negated or
+  a function swapped, the other option of a choice, one weight of a network perturbed).
+- An answer given as code: the reference's source file with one change inside a function the
+  question uses (``Kind.code_targets``): an arithmetic operator swapped (+ ↔ −, * ↔ /, @ → *), a
+  comparison flipped, a unary minus removed, a number changed, a ``.T`` dropped. Each mutant is
+  graded in the sandbox like a submission.
 
 Mutants are drawn deterministically from the question's seed, at most ``limit`` per question.
 """
@@ -29,33 +24,24 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import yaml
 
 from autograder.executors import Executor, Submitted
-from autograder.grading import question_seed
+from autograder.kinds import KINDS, Kinds
+from autograder.kinds.base import Mutant
 from autograder.outcomes import Report
 from autograder.rubric import Rubric
+from autograder.seeds import question_seed
 from autograder.spec import QuestionBase
 from autograder.submission import open_submission, read_answers
 
 DEFAULT_LIMIT = 8
-_SWAPS = [("sigma", "tanh"), ("σ", "tanh"), ("tanh", "sigma"), ("sin", "cos"), ("cos", "sin"),
-          ("exp", "log"), ("log", "exp"), ("ReLU", "sigma"), ("relu", "sigma"), ("sign", "tanh")]
 _BINOP_SWAPS: dict[type, type] = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div,
                                    ast.Div: ast.Mult, ast.MatMult: ast.Mult, ast.Pow: ast.Mult}
 _COMPARE_SWAPS: dict[type, type] = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
                                      ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """One wrong variant: what changed (for the report) and the answer or source it gives."""
-
-    label: str
-    answer: Any = None
-    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,131 +80,12 @@ def _accepted(question: QuestionBase, label: str) -> bool:
 
 # --- answers given as data --------------------------------------------------------------------
 
-def _expression_mutants(text: str) -> Iterator[tuple[str, str]]:
-    text = text.strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        yield "a different constant", str(float(text) + 1)
-        return
-    body = text.split("=")[-1].strip() if "=" in text and "==" not in text else text
-    yield "negated", f"-({body})"
-    yield "doubled", f"2 ({body})"
-    yield "plus one", f"{body} + 1"
-    factors = re.split(r"\s*\*\s*", body)
-    if len(factors) > 1:
-        yield "last factor dropped", " * ".join(factors[:-1])
-    for old, new in _SWAPS:
-        if re.search(rf"(?<![A-Za-z]){re.escape(old)}(?![A-Za-z])", body):
-            yield f"{old} → {new}", re.sub(rf"(?<![A-Za-z]){re.escape(old)}(?![A-Za-z])", new, body, count=1)
-            break
-
-
-def _choice_mutants(value: Any, part: Any) -> Iterator[tuple[str, Any]]:
-    kind = getattr(part, "type", None)
-    if kind == "option" and part.options:
-        for label in (part.options if isinstance(part.options, list) else list(part.options)):
-            if str(label).strip().upper() != str(value).strip().upper():
-                yield f"option {label}", label
-    elif kind == "yesno":
-        yield "the other answer", "no" if str(value).lower() in {"yes", "true"} else "yes"
-    elif kind == "integer" and isinstance(value, int):
-        yield "plus one", value + 1
-        yield "minus one", value - 1
-        yield "doubled", 2 * value if value else 3
-    elif kind == "number" and isinstance(value, (int, float)):
-        yield "× 1.1", value * 1.1 if value else 0.5
-    elif kind == "shape" and isinstance(value, str):
-        sizes = [s.strip() for s in value.strip("()[] ").split(",") if s.strip()]
-        if len(sizes) > 1 and sizes[0] != sizes[1]:
-            yield "sizes swapped", f"({', '.join(reversed(sizes))})"
-        if len(sizes) > 1:
-            yield "a size dropped", f"({sizes[0]},)"
-        elif sizes:
-            yield "a size added", f"({sizes[0]}, {sizes[0]})"
-    elif kind == "text":
-        yield "other text", f"{value}1"
-
-
-def _parts(question: Any) -> list[tuple[str | None, Any]]:
-    parts = getattr(question, "parts", None)
-    return [(p.name, p) for p in parts] if parts else [(None, question)]
-
-
-def _per_part(answer: Any, question: Any, mutate: Callable[[Any, Any], Iterator[tuple[str, Any]]]) -> Iterator[Mutant]:
-    for name, part in _parts(question):
-        value = answer.get(name) if name is not None and isinstance(answer, dict) else answer
-        right = {str(a).replace(" ", "") for a in getattr(part, "accept", None) or []}
-        for label, wrong in mutate(value, part):
-            if str(wrong).replace(" ", "") in right:
-                continue  # the rubric lists it as right
-            if name is None:
-                yield Mutant(label, wrong)
-            else:
-                changed = dict(answer)
-                changed[name] = wrong
-                yield Mutant(f"{name}: {label}", changed)
-
-
-def _network_mutants(answer: Any) -> Iterator[Mutant]:
-    if not isinstance(answer, dict):
-        return
-    for key, value in answer.items():
-        rows = value if isinstance(value, list) else [value]
-        for i, row in enumerate(rows):
-            cells = row if isinstance(row, list) else [row]
-            for j, cell in enumerate(cells):
-                try:
-                    number = float(cell)
-                except (TypeError, ValueError):
-                    continue
-                changes = [("+ ½", number + 0.5), ("+ 1", number + 1)]
-                changes += [("negated", -number), ("zeroed", 0.0)] if number else [("− ½", -0.5)]
-                for label, new in changes:
-                    changed = copy.deepcopy(answer)
-                    target = changed[key] if isinstance(value, list) else None
-                    if target is None:
-                        changed[key] = new
-                    elif isinstance(row, list):
-                        target[i][j] = new
-                    else:
-                        target[i] = new
-                    yield Mutant(f"{key}[{i}][{j}] {label}" if isinstance(row, list) else f"{key}[{i}] {label}", changed)
-
-
-def _conv_mutants(question: Any, answer: Any) -> Iterator[Mutant]:
-    """k or s shifted by 1 or 2; a shift that is another right configuration is no mistake."""
-    from autograder.kinds.conv import output_size
-
-    if not isinstance(answer, dict):
-        return
-    for key in ("k", "s"):
-        if not isinstance(answer.get(key), int):
-            continue
-        for step in (1, -1, 2, -2):
-            changed = {"p": 0, "d": 1, **answer, key: answer[key] + step}
-            if changed[key] < 1:
-                continue
-            sizes = [output_size(n, changed["k"], changed["s"], changed["p"], changed["d"])
-                     for n in question.input[1:]]
-            if sizes != list(question.output[1:]):
-                yield Mutant(f"{key} {'+' if step > 0 else '−'} {abs(step)}", changed)
-
-
-def data_mutants(question: QuestionBase, answer: Any) -> list[Mutant]:
-    """Wrong variants of a data answer, for the question's kind."""
-    if answer is None:
+def data_mutants(question: QuestionBase, answer: Any, kinds: Kinds = KINDS) -> list[Mutant]:
+    """Wrong variants of a data answer, made by the question's kind (none when it makes none)."""
+    make = kinds[question.kind].mutants
+    if answer is None or make is None:
         return []
-    if question.kind == "expression":
-        return list(_per_part(answer, question, lambda value, part: _expression_mutants(str(value))
-                              if value is not None else iter(())))
-    if question.kind == "choice":
-        return list(_per_part(answer, question, _choice_mutants))
-    if question.kind == "network":
-        if isinstance(answer, str):  # "impossible": any network is a wrong answer
-            return [Mutant("a network instead of 'impossible'", {"W1": [[1], [1]], "W2": [[1, -1]]})]
-        return list(_network_mutants(answer))
-    if question.kind == "conv":
-        return list(_conv_mutants(question, answer))
-    return []
+    return make(question, answer)
 
 
 # --- answers given as code --------------------------------------------------------------------
@@ -310,22 +177,10 @@ def code_mutants(source: str, seed: int, limit: int, only: frozenset[str] | None
     return mutants
 
 
-def _used_names(question: QuestionBase) -> frozenset[str] | None:
-    """What of the source file a question uses: a function question its function; a module
-    question the names in its statements; None (the whole file) otherwise."""
-    if question.kind == "function":
-        return frozenset({str(question.answer_source("").name)})
-    statements = [*getattr(question, "setup", []), *getattr(question, "steps", [])]
-    if not statements:
-        return None
-    names: set[str] = set()
-    for text in statements:
-        for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.Attribute):
-                names.add(node.attr)
-    return frozenset(names)
+def _used_names(question: QuestionBase, kinds: Kinds) -> frozenset[str] | None:
+    """What of the source file a question uses, as its kind says (None: the whole file)."""
+    targets = kinds[question.kind].code_targets
+    return targets(question) if targets else None
 
 
 # --- running them -----------------------------------------------------------------------------
@@ -359,19 +214,20 @@ def mutate(rubric: Rubric, reference: Path, executor: Executor,
         work = Path(temporary)
         work.chmod(0o755)
         for question in rubric.questions:
-            if question.graded_by_hand():
+            if rubric.kinds[question.kind].by_hand:
                 continue
-            seed = question_seed(assignment.name, question.id)
+            seed = question_seed(question.id, purpose=assignment.name)
             source = question.answer_source(assignment.answers_file)
             file = str(source.file)
             if question.runs_code(assignment.answers_file):
-                mutants = code_mutants((reference / file).read_text(), seed, limit, _used_names(question))
+                only = _used_names(question, rubric.kinds)
+                mutants = code_mutants((reference / file).read_text(), seed, limit, only)
                 texts = [(m.label, m.source or "") for m in mutants]
             else:
                 if file not in answers:  # read once per answers file
                     answers[file] = read_answers(submission, file).data or {}
                 data = answers[file]
-                mutants = data_mutants(question, data.get(str(source.name)))
+                mutants = data_mutants(question, data.get(str(source.name)), rubric.kinds)
                 picked = random.Random(seed).sample(mutants, min(limit, len(mutants)))
                 texts = [(m.label, yaml.safe_dump({**data, str(source.name): m.answer}, allow_unicode=True))
                          for m in picked]

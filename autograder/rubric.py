@@ -1,7 +1,9 @@
 """Rubric loading: YAML → validated, typed :class:`Rubric`, with errors that name file:line.
 
-The question model is the union of every registered kind's model, selected by ``kind``; the same
-model exports the JSON Schema that ``autograder schema`` prints.
+The rubric model is built from a set of kinds (:func:`rubric_model`): its questions are the union
+of the kinds' models, selected by ``kind``, and its top-level sections besides ``assignment`` and
+``questions`` are those the kinds declare (``Kind.sections``). The built-in kinds' model,
+:class:`Rubric`, exports the JSON Schema that ``autograder schema`` prints.
 """
 
 from __future__ import annotations
@@ -9,41 +11,81 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, ClassVar, Union
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, create_model
+from pydantic.fields import FieldInfo
 
-from autograder.kinds import KINDS
-from autograder.kinds.expression.kind import MathContext
+from autograder.kinds import KINDS, Kinds
 from autograder.rubric_sharing import EXTENSION_PREFIX, SECTION, defaults_problems, expand_shared
 from autograder.spec import Assignment, QuestionBase, StrictModel
 from autograder.yamlio import LoadedYaml, YamlError, load_yaml
 
 RUBRIC_MAX_BYTES = 2_000_000
 
-Question = Annotated[
-    Union[tuple(kind.model for kind in KINDS.values())],  # type: ignore[misc]
-    Field(discriminator="kind"),
-]
 
+class RubricBase(StrictModel):
+    """A whole rubric: the assignment header and its questions in order.
 
-class Rubric(StrictModel):
-    """A whole rubric: the assignment header and its questions in order."""
+    Every rubric model is built from a set of kinds by :func:`rubric_model`, which adds the kinds'
+    shared sections and the questions; ``kinds`` are those it was built from, which grading uses.
+    """
 
+    kinds: ClassVar[Kinds] = KINDS
     assignment: Assignment
-    contexts: dict[str, MathContext] = Field(
-        default_factory=dict,
-        description="Named quantities and graphs that expression questions share (context: NAME).",
-    )
-    questions: list[Question] = Field(min_length=1)  # type: ignore[valid-type]
 
     def question(self, question_id: str) -> QuestionBase:
         """The question with this id."""
-        for question in self.questions:
+        for question in self.questions:  # type: ignore[attr-defined]
             if question.id == question_id:
                 return question
         raise KeyError(question_id)
+
+
+def sections(kinds: Kinds) -> dict[str, Any]:
+    """The shared top-level sections the kinds declare, by name, each with its annotated type."""
+    found: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for kind in kinds.values():
+        for name, annotation in kind.sections.items():
+            if name in owner:
+                raise ValueError(f"kinds {owner[name]} and {kind.name} both declare the section {name!r}")
+            if name in RubricBase.model_fields or name == "questions" or hasattr(RubricBase, name):
+                raise ValueError(f"kind {kind.name} declares the section {name!r}, a name rubrics use")
+            if FieldInfo.from_annotation(annotation).is_required():
+                raise ValueError(f"kind {kind.name}: section {name!r} needs a default (a rubric may omit it)")
+            found[name], owner[name] = annotation, kind.name
+    return found
+
+
+def _field(annotation: Any) -> tuple[Any, FieldInfo]:
+    """An annotated type as create_model's (type, field) pair."""
+    info = FieldInfo.from_annotation(annotation)
+    return info.annotation, info
+
+
+@lru_cache(maxsize=None)
+def rubric_model(kinds: Kinds) -> type[RubricBase]:
+    """The rubric model for these kinds: the assignment, the kinds' sections, then the questions,
+    each validated by the model of its ``kind``. Built once per set of kinds."""
+    models = tuple(kind.model for kind in kinds.values())
+    question: Any = Union[models] if len(models) > 1 else models[0]  # type: ignore[valid-type]
+    model = create_model(
+        "Rubric",
+        __base__=RubricBase,
+        __module__=__name__,
+        __doc__="A whole rubric: the assignment header and its questions in order.",
+        **{name: _field(annotation) for name, annotation in sections(kinds).items()},
+        questions=(list[Annotated[question, Field(discriminator="kind")]], Field(min_length=1)),
+    )
+    model.kinds = kinds
+    return model
+
+
+# The model of a rubric of the built-in kinds (``autograder.kinds.KINDS``).
+Rubric = rubric_model(KINDS)
 
 
 class RubricError(Exception):
@@ -107,48 +149,48 @@ def _where(path: tuple[Any, ...], data: Any) -> str:
     return ""
 
 
-def _field_name(loc: tuple[Any, ...], path: tuple[Any, ...]) -> str:
+def _field_name(loc: tuple[Any, ...], path: tuple[Any, ...], kinds: Kinds) -> str:
     trail = [str(p) for p in path[2:] if not isinstance(p, int)] if path[:1] == ("questions",) else [
         str(p) for p in path if not isinstance(p, int)
     ]
-    named = [str(p) for p in loc if isinstance(p, str) and p not in KINDS]
+    named = [str(p) for p in loc if isinstance(p, str) and p not in kinds]
     if named and (not trail or named[-1] != trail[-1]):
         trail.append(named[-1])
     return ".".join(trail) or "rubric"
 
 
-def _allowed_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
+def _allowed_fields(loc: tuple[Any, ...], data: Any, kinds: Kinds) -> list[str]:
     path = _data_path(loc[:-1], data)
     if path == ():
-        return list(Rubric.model_fields)
+        return list(rubric_model(kinds).model_fields)
     if path == ("assignment",):
         return list(Assignment.model_fields)
     if len(path) == 2 and path[0] == "questions":
         kind = data["questions"][path[1]].get("kind")
-        if kind in KINDS:
-            return list(KINDS[kind].model.model_fields)
+        if kind in kinds:
+            return list(kinds[kind].model.model_fields)
     return []
 
 
-def _message(error: Any, data: Any) -> tuple[tuple[Any, ...], str]:
+def _message(error: Any, data: Any, kinds: Kinds) -> tuple[tuple[Any, ...], str]:
     loc = tuple(error["loc"])
     path = _data_path(loc, data)
-    field = _field_name(loc, path)
-    kind = error["type"]
+    field = _field_name(loc, path, kinds)
+    error_type = error["type"]
     given = error.get("input")
-    if kind == "missing":
+    if error_type == "missing":
         text = f"{field} is required"
-    elif kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _allowed_fields(loc, data), n=1)
+    elif error_type == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _allowed_fields(loc, data, kinds), n=1)
         text = f"unknown field '{loc[-1]}'" + (f" (did you mean '{close[0]}'?)" if close else "")
-    elif kind == "union_tag_invalid":
-        text = f"unknown kind {given.get('kind')!r}; known kinds: {', '.join(KINDS)}"
+    elif error_type == "union_tag_invalid":
+        text = f"unknown kind {given.get('kind')!r}; known kinds: {', '.join(kinds)}"
         path = _data_path(loc + ("kind",), data)
-    elif kind == "union_tag_not_found":
-        text = f"kind is required; known kinds: {', '.join(KINDS)}"
-    elif kind == "literal_error":
+    elif error_type == "union_tag_not_found":
+        text = f"kind is required; known kinds: {', '.join(kinds)}"
+    elif error_type == "literal_error":
         text = f"{field} must be {error['ctx']['expected']}, got {given!r}"
-    elif kind == "value_error":
+    elif error_type == "value_error":
         reason = str(error["ctx"]["error"])
         # A model-level check names its field first ("expected 'x' is not ..."): point there.
         first_word = reason.split(" ", 1)[0]
@@ -160,14 +202,14 @@ def _message(error: Any, data: Any) -> tuple[tuple[Any, ...], str]:
             text = reason
         else:
             text = f"{field} {reason}" if field != "rubric" else reason
-    elif kind == "string_pattern_mismatch":
+    elif error_type == "string_pattern_mismatch":
         text = f"{field} must be letters, digits, '_', '.' or '-', got {given!r}"
     else:
         text = f"{field}: {error['msg'][:1].lower()}{error['msg'][1:]}, got {given!r}"
     return path, _where(path, data) + text
 
 
-def _semantic_problems(rubric: Rubric) -> list[tuple[tuple[Any, ...], str]]:
+def _semantic_problems(rubric: RubricBase) -> list[tuple[tuple[Any, ...], str]]:
     problems = []
     seen: dict[str, int] = {}
     files = set(rubric.assignment.files)
@@ -192,20 +234,24 @@ def _semantic_problems(rubric: Rubric) -> list[tuple[tuple[Any, ...], str]]:
     return problems
 
 
-def parse_rubric(loaded: LoadedYaml, label: str) -> Rubric:
-    """Validate parsed YAML as a rubric; raise :class:`RubricError` with located messages."""
+def parse_rubric(loaded: LoadedYaml, label: str, kinds: Kinds | None = None) -> RubricBase:
+    """Validate parsed YAML as a rubric of ``kinds`` (default: the built-in ones); raise
+    :class:`RubricError` with located messages."""
+    kinds = KINDS if kinds is None else kinds
     if not isinstance(loaded.data, dict):
         raise RubricError([f"{label}:1: a rubric is a mapping with 'assignment' and 'questions'"])
-    shared = defaults_problems(loaded.data, KINDS)
-    if shared:
-        raise RubricError([f"{label}:{loaded.line_of(p)}: {m}" for p, m in shared])
+    problems = defaults_problems(loaded.data, kinds)
+    if problems:
+        raise RubricError([f"{label}:{loaded.line_of(p)}: {m}" for p, m in problems])
     loaded = expand_shared(loaded)
     data = loaded.data
     try:
-        # Questions read their shared context while validating, so errors point at the question.
-        rubric = Rubric.model_validate(data, context={"contexts": data.get("contexts")})
+        model = rubric_model(kinds)
+        # Questions read the shared sections while validating, so errors point at the question.
+        shared = {name: data.get(name) for name in sections(kinds)}
+        rubric = model.model_validate(data, context=shared)
     except ValidationError as error:
-        located = [_message(e, data) for e in error.errors()]
+        located = [_message(e, data, kinds) for e in error.errors()]
         lines = sorted({(loaded.line_of(p), m) for p, m in located})
         raise RubricError([f"{label}:{line}: {message}" for line, message in lines]) from None
     problems = _semantic_problems(rubric)
@@ -214,14 +260,15 @@ def parse_rubric(loaded: LoadedYaml, label: str) -> Rubric:
     return rubric
 
 
-def load_rubric(path: Path, label: str | None = None) -> Rubric:
-    """Load and validate the rubric at ``path``."""
+def load_rubric(path: Path, label: str | None = None, kinds: Kinds | None = None) -> RubricBase:
+    """Load and validate the rubric at ``path``, of ``kinds`` (default: the built-in ones, e.g.
+    ``KINDS.with_kind(mine)`` for a kind of one's own)."""
     label = label or str(path)
     try:
         loaded = load_yaml(path, RUBRIC_MAX_BYTES, label, aliases=True)
     except YamlError as error:
         raise RubricError([str(error)]) from None
-    return parse_rubric(loaded, label)
+    return parse_rubric(loaded, label, kinds)
 
 
 def find_rubric(assignment: str, search_roots: list[Path]) -> Path:
@@ -242,14 +289,15 @@ def find_rubric(assignment: str, search_roots: list[Path]) -> Path:
     raise RubricError([f"no rubric named '{assignment}' in {where}{hint}"])
 
 
-def open_course(assignment: str, search_roots: list[Path]) -> Course:
-    """Find, load and validate an assignment's rubric; its folder's parent is the course root."""
+def open_course(assignment: str, search_roots: list[Path], kinds: Kinds | None = None) -> Course:
+    """Find, load and validate an assignment's rubric (of ``kinds``, default the built-in ones);
+    its folder's parent is the course root."""
     path = find_rubric(assignment, search_roots)
     try:
         label = str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         label = str(path)
-    rubric = load_rubric(path, label)
+    rubric = load_rubric(path, label, kinds)
     return Course(root=path.resolve().parent.parent, rubric_path=path.resolve(), rubric=rubric)
 
 

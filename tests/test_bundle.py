@@ -8,16 +8,22 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Iterator, Literal, get_args
 
 import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
+from pydantic import BaseModel, Field
 
-from autograder.bundle import PLACEHOLDER_EXPECTED, PLACEHOLDER_MATH, build, public_rubric_data
+from autograder.bundle import build, public_rubric_data, public_rubric_text
 from autograder.cli import main
-from autograder.rubric import open_course
+from autograder.kinds import KINDS, Kind
+from autograder.kinds.base import Secret, secrets_of
+from autograder.kinds.choice import PLACEHOLDER_EXPECTED
+from autograder.kinds.expression.kind import PLACEHOLDER_MATH
+from autograder.rubric import open_course, rubric_model
+from autograder.spec import QuestionBase, StrictModel
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = ["backprop-basics", "relu-networks", "mlp-backprop", "perceptron-weights", "derivatives-convnets"]
@@ -198,3 +204,98 @@ def test_build_command_prints_the_outline(tmp_path: Path) -> None:
     assert (tmp_path / "backprop-basics" / "autograder.zip").is_file()
     assert "Autograder (programming assignment): 22 points" in result.output
     assert "8  Programming H4P2T2 (CNN)  (50)" in result.output
+
+
+# --- secrets are what the kinds mark, wherever they are ------------------------------------------
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in get_args(annotation):
+        yield from _models_in(arg)
+
+
+def _secrets_in(data: Any, model: type[BaseModel], where: str) -> Iterator[tuple[str, Secret, Any, dict[str, Any]]]:
+    """(path, its mark, value, the mapping it is in) of every field marked secret in raw data read
+    as ``model``, in nested models too (read generously: a mapping as the model and as a mapping
+    of models, a list as a list of them)."""
+    if not isinstance(data, dict):
+        return
+    marked = secrets_of(model)
+    for name, value in data.items():
+        if name in marked:
+            yield f"{where}.{name}", marked[name], value, data
+        elif name in model.model_fields:
+            for inner in _models_in(model.model_fields[name].annotation):
+                items = [value, *value.values()] if isinstance(value, dict) else value if isinstance(value, list) else []
+                for index, item in enumerate(items):
+                    yield from _secrets_in(item, inner, f"{where}.{name}[{index}]")
+
+
+def _rubric_secrets(data: dict[str, Any]) -> Iterator[tuple[str, Secret, Any, dict[str, Any]]]:
+    yield from _secrets_in({k: v for k, v in data.items() if k != "questions"}, rubric_model(KINDS), "rubric")
+    for question in data["questions"]:
+        yield from _secrets_in(question, KINDS[question["kind"]].model, f"question {question['id']}")
+
+
+@pytest.mark.parametrize("path", sorted((PROJECT / "rubrics").glob("*.yaml")), ids=lambda p: p.stem)
+def test_no_field_a_kind_marks_secret_reaches_the_public_rubric(path: Path) -> None:
+    course = open_course(path.stem, [PROJECT])
+    public = yaml.safe_load(public_rubric_text(course))
+    for where, secret, value, mapping in _rubric_secrets(public):
+        assert secret.placeholder is not None, f"{where} is in the public rubric"
+        assert secret.placeholder(value, mapping) == value, f"{where} is not its placeholder"
+    real = yaml.safe_load(path.read_text())
+    assert [where for where, *_ in _rubric_secrets(real)], "this rubric has no secret to keep"
+
+
+def test_the_bundled_rubrics_exercise_every_secret_the_kinds_mark() -> None:
+    """So that the test above proves something for each of them."""
+    marked = {(kind.name, name) for kind in KINDS.values() for name in secrets_of(kind.model)}
+    assert marked == {("choice", f) for f in ("expected", "accept", "mistakes")} | {
+        ("expression", f) for f in ("expected", "accept", "mistakes", "graph", "define")
+    } | {("network", "possible"), ("module", "variants")}
+    found = set()
+    for path in (PROJECT / "rubrics").glob("*.yaml"):
+        real = yaml.safe_load(path.read_text())
+        kinds = {q["id"]: q["kind"] for q in real["questions"]}
+        for where, *_ in _rubric_secrets(real):
+            owner = where.split(".")[0].removeprefix("question ")
+            found.add((kinds.get(owner, "expression"), where.rsplit(".", 1)[1]))  # contexts: expression's
+    # No bundled rubric accepts a second expression; the made-up rubric of
+    # test_public_rubric_replaces_answers_by_the_same_placeholder_everywhere does.
+    assert marked - found == {("expression", "accept")}
+
+
+class Hint(StrictModel):
+    text: str
+    reveals: Annotated[str, Secret(lambda value, where: "?")] = "?"
+
+
+class Riddle(QuestionBase):
+    """A made-up kind with secrets of its own, one in a nested model."""
+
+    kind: Literal["riddle"]
+    clue: str
+    word: Annotated[str, Secret()] = ""
+    hints: list[Hint] = Field(default_factory=list)
+
+
+RIDDLE = Kind(name="riddle", model=Riddle, grade=lambda q, a: None, precheck=lambda q, a: [])  # type: ignore[arg-type,return-value]
+
+
+def test_a_new_kinds_secrets_are_stripped_with_no_change_to_the_bundle(tmp_path: Path) -> None:
+    rubric = tmp_path / "rubrics" / "riddles.yaml"
+    rubric.parent.mkdir()
+    rubric.write_text(
+        "assignment: {name: riddles, title: Riddles, files: [answers.yaml]}\n"
+        "questions:\n"
+        "  - {id: r1, title: Sphinx, points: 1, kind: riddle, clue: four legs, word: MAN-7c1e,\n"
+        "     hints: [{text: at dawn, reveals: CRAWLS-9d2f}]}\n"
+    )
+    course = open_course("riddles", [tmp_path], kinds=KINDS.with_kind(RIDDLE))
+    text = public_rubric_text(course)  # loads again with the rubric's kinds, or raises
+    assert "MAN-7c1e" not in text and "CRAWLS-9d2f" not in text
+    question = yaml.safe_load(text)["questions"][0]
+    assert "word" not in question and question["clue"] == "four legs"
+    assert question["hints"] == [{"text": "at dawn", "reveals": "?"}]

@@ -6,16 +6,14 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from autograder import grading
-from autograder.kinds import KINDS
+from autograder.kinds import KINDS, Kinds
 from autograder.report.results import gradescope_results
 from autograder.rubric import load_rubric
 from tests.conftest import ASSIGNMENT, PROJECT
 
 
-def test_checker_exception_becomes_a_marked_grading_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_checker_exception_becomes_a_marked_grading_error() -> None:
     choice = KINDS["choice"]
 
     def flaky(question: Any, answer: Any) -> Any:
@@ -23,8 +21,8 @@ def test_checker_exception_becomes_a_marked_grading_error(monkeypatch: pytest.Mo
             raise ZeroDivisionError("bug in the checker")
         return choice.grade(question, answer)
 
-    monkeypatch.setattr(grading, "KINDS", {"choice": dataclasses.replace(choice, grade=flaky)})
-    rubric = load_rubric(PROJECT / "rubrics" / f"{ASSIGNMENT}.yaml")
+    kinds = Kinds({**KINDS, "choice": dataclasses.replace(choice, grade=flaky)})
+    rubric = load_rubric(PROJECT / "rubrics" / f"{ASSIGNMENT}.yaml", kinds=kinds)
     report = grading.grade(rubric, PROJECT / "reference" / ASSIGNMENT)
     results = gradescope_results(rubric, report)
     broken = results["tests"][3]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from pydantic import BaseModel
 
 from autograder.spec import QuestionBase
 
@@ -45,14 +47,64 @@ class CodeAnswer:
 
 
 @dataclass(frozen=True)
+class Mutant:
+    """A wrong variant of the reference's answer, for mutation testing (``autograder validate``):
+    what changed (its label, which reports and ``mutants_accepted`` name) and the answer data or
+    the source file it gives."""
+
+    label: str
+    answer: Any = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Marks a rubric field students must not see: ``expected: Annotated[str, Secret()]``.
+
+    The public rubric in the student bundle (``autograder build``) drops the field, or, with
+    ``placeholder``, shows what that returns from the field's value and the mapping it is in: a
+    stand-in that says nothing of the answer (the same for every question of its type) and keeps
+    the public rubric loadable. A field of a nested model (a part, a context) is found the same
+    way, so a kind marks its secrets where it declares them and the bundle needs no list.
+    """
+
+    placeholder: Callable[[Any, Mapping[str, Any]], Any] | None = None
+
+
+def secrets_of(model: type[BaseModel]) -> dict[str, Secret]:
+    """The fields of ``model`` itself (not of the models inside it) that are marked secret."""
+    found = {}
+    for name, info in model.model_fields.items():
+        marks = [m for m in info.metadata if isinstance(m, Secret)]
+        if marks:
+            found[name] = marks[0]
+    return found
+
+
+@dataclass(frozen=True)
 class Kind:
-    """A question kind: its rubric model and its two judgements.
+    """A question kind: its rubric model, its two judgements, and what else it knows.
 
     ``grade`` decides credit. ``precheck`` only says whether the answer is well-formed, for the
     student's local check, and must never reveal whether it is right; ``draw`` (optional) pictures
     the answer for that check, again without the target. ``needs_cpu`` (optional) says, from a
     reply that came back from CUDA, that the code only works on the CPU and the question allows
     running it there.
+
+    ``by_hand`` (optional) makes the kind one the instructor grades: the grader never scores it,
+    and the student reads what ``by_hand(question)`` returns instead (its model's
+    ``graded_by_hand()`` says True as well).
+
+    ``mutants`` (optional) makes wrong variants of the reference's answer when it is data
+    (mutation testing; the answer is never None). A kind whose answer is code gets mutants of its
+    source file; ``code_targets`` (optional) names the top-level functions and classes the
+    question uses, so that only those are changed (None: the whole file).
+
+    ``sections`` are the top-level rubric sections the kind owns and its questions share, each a
+    name and its annotated type with a default (e.g. the expression kind's ``contexts``). While a
+    rubric validates, the raw data of every section is in the validation context by its name.
+
+    Fields students must not see are marked on the model with :class:`Secret`.
     """
 
     name: str
@@ -62,6 +114,10 @@ class Kind:
     reads_source: bool = False
     draw: Callable[[Any, Any], tuple[Figure, ...]] | None = None
     needs_cpu: Callable[[Any, Any], bool] | None = None
+    by_hand: Callable[[Any], str] | None = None
+    mutants: Callable[[Any, Any], list[Mutant]] | None = None
+    code_targets: Callable[[Any], frozenset[str] | None] | None = None
+    sections: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 class Kinds(Mapping[str, Kind]):

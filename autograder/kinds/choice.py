@@ -12,21 +12,36 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Literal, Union
+from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Union
 
 from pydantic import Field, model_validator
 
-from autograder.kinds.base import Kind, Verdict, split_parts
+from autograder.kinds.base import Kind, Mutant, Secret, Verdict, split_parts
+from autograder.kinds.mutants import per_part
 from autograder.spec import PositiveNumber, QuestionBase, StrictModel
 
 ChoiceType = Literal["option", "yesno", "number", "integer", "shape", "text"]
 Shape = tuple[Union[int, str], ...]
 
 _ECHO_LIMIT = 60
+# What stands in for ``expected`` in the public rubric: one value per answer type, never the
+# question's own (an option question shows its first option).
+PLACEHOLDER_EXPECTED: dict[str, Any] = {
+    "option": None, "yesno": "no", "number": 0, "integer": 0, "shape": "()", "text": "-",
+}
 
 
 class AnswerFormatError(ValueError):
     """The answer cannot be read as the part's type; the message tells the student why."""
+
+
+def _placeholder(expected: Any, answer: Mapping[str, Any]) -> Any:
+    """The public rubric's ``expected``: the same for every answer of this type."""
+    kind_type = answer.get("type")
+    if kind_type == "option":
+        options = answer.get("options") or []
+        return next(iter(options)) if options else None
+    return PLACEHOLDER_EXPECTED.get(str(kind_type), "0")
 
 
 class Mistake(StrictModel):
@@ -48,8 +63,10 @@ class _AnswerFields(StrictModel):
     """The fields of one answer; shared by a single-answer question and each of its parts."""
 
     type: ChoiceType | None = Field(default=None, description="How the answer is read.")
-    expected: Any = Field(default=None, description="The right answer.")
-    accept: list[Any] = Field(default_factory=list, description="Other answers that are right.")
+    expected: Annotated[Any, Secret(_placeholder)] = Field(default=None, description="The right answer.")
+    accept: Annotated[list[Any], Secret()] = Field(
+        default_factory=list, description="Other answers that are right."
+    )
     options: list[str] | dict[str, str] | None = Field(
         default=None, description="type option: labels, or labels mapped to their text."
     )
@@ -57,7 +74,8 @@ class _AnswerFields(StrictModel):
     symbols: list[str] = Field(
         default_factory=list, description="type shape: symbolic sizes allowed, e.g. [k]."
     )
-    mistakes: list[Mistake] = Field(default_factory=list)
+    # Their feedback can give the answer away.
+    mistakes: Annotated[list[Mistake], Secret()] = Field(default_factory=list)
 
 
 class ChoicePart(_AnswerFields):
@@ -330,6 +348,42 @@ def precheck(question: ChoiceQuestion, answer: Any) -> list[str]:
     return problems
 
 
+# --- mutation testing --------------------------------------------------------------------------
+
+
+def _mutate_part(value: Any, part: Any) -> Iterator[tuple[str, Any]]:
+    """The other option, the other yes/no, an integer ± 1 or doubled, a number × 1.1, a shape
+    with its sizes swapped or one dropped, other text."""
+    kind = getattr(part, "type", None)
+    if kind == "option" and part.options:
+        for label in (part.options if isinstance(part.options, list) else list(part.options)):
+            if str(label).strip().upper() != str(value).strip().upper():
+                yield f"option {label}", label
+    elif kind == "yesno":
+        yield "the other answer", "no" if str(value).lower() in {"yes", "true"} else "yes"
+    elif kind == "integer" and isinstance(value, int):
+        yield "plus one", value + 1
+        yield "minus one", value - 1
+        yield "doubled", 2 * value if value else 3
+    elif kind == "number" and isinstance(value, (int, float)):
+        yield "× 1.1", value * 1.1 if value else 0.5
+    elif kind == "shape" and isinstance(value, str):
+        sizes = [s.strip() for s in value.strip("()[] ").split(",") if s.strip()]
+        if len(sizes) > 1 and sizes[0] != sizes[1]:
+            yield "sizes swapped", f"({', '.join(reversed(sizes))})"
+        if len(sizes) > 1:
+            yield "a size dropped", f"({sizes[0]},)"
+        elif sizes:
+            yield "a size added", f"({sizes[0]}, {sizes[0]})"
+    elif kind == "text":
+        yield "other text", f"{value}1"
+
+
+def mutants(question: ChoiceQuestion, answer: Any) -> list[Mutant]:
+    """Each part's wrong variants (see :func:`_mutate_part`), the others kept."""
+    return per_part(answer, question, _mutate_part)
+
+
 # --- small helpers -----------------------------------------------------------------------------
 
 
@@ -362,4 +416,4 @@ def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-KIND = Kind(name="choice", model=ChoiceQuestion, grade=grade, precheck=precheck)
+KIND = Kind(name="choice", model=ChoiceQuestion, grade=grade, precheck=precheck, mutants=mutants)

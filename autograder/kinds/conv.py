@@ -8,11 +8,11 @@ Feedback works the formula through with the student's numbers.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from pydantic import Field, model_validator
 
-from autograder.kinds.base import Kind, Verdict, as_sentence
+from autograder.kinds.base import Kind, Mutant, Verdict, as_sentence
 from autograder.spec import QuestionBase
 
 Setting = Literal["k", "s", "p", "d"]
@@ -124,4 +124,23 @@ def precheck(question: ConvQuestion, answer: Any) -> list[str]:
     return [problem] if problem else []
 
 
-KIND = Kind(name="conv", model=ConvQuestion, grade=grade, precheck=precheck)
+def _shifted(question: ConvQuestion, answer: dict[str, Any]) -> Iterator[Mutant]:
+    for key in ("k", "s"):
+        if not isinstance(answer.get(key), int):
+            continue
+        for step in (1, -1, 2, -2):
+            changed = {"p": 0, "d": 1, **answer, key: answer[key] + step}
+            if changed[key] < 1:
+                continue
+            sizes = [output_size(n, changed["k"], changed["s"], changed["p"], changed["d"])
+                     for n in question.input[1:]]
+            if sizes != list(question.output[1:]):
+                yield Mutant(f"{key} {'+' if step > 0 else '−'} {abs(step)}", changed)
+
+
+def mutants(question: ConvQuestion, answer: Any) -> list[Mutant]:
+    """k or s shifted by 1 or 2; a shift that is another right configuration is no mistake."""
+    return list(_shifted(question, answer)) if isinstance(answer, dict) else []
+
+
+KIND = Kind(name="conv", model=ConvQuestion, grade=grade, precheck=precheck, mutants=mutants)

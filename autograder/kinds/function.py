@@ -18,7 +18,6 @@ comparison happens here.
 
 from __future__ import annotations
 
-import zlib
 from functools import cached_property
 from typing import Any, Literal
 
@@ -28,6 +27,7 @@ from pydantic import Field, model_validator
 from autograder.kinds.base import CodeAnswer, Kind, Verdict
 from autograder.sandbox import protocol
 from autograder.sandbox.work import CallEach
+from autograder.seeds import question_seed
 from autograder.sourcecode import branching
 from autograder.spec import QuestionBase, Source, StrictModel
 
@@ -85,7 +85,7 @@ class FunctionQuestion(QuestionBase):
     @cached_property
     def arguments(self) -> list[list[Any]]:
         """Each call's arguments, built once with the question's seed."""
-        rng = np.random.default_rng(zlib.crc32(f"function/{self.id}".encode()))
+        rng = np.random.default_rng(question_seed(self.id, purpose="function"))
         return [[_build(arg, rng, self.dtype) for arg in call.args] for call in self.calls]
 
     def sandbox_request(self, source: Source) -> CallEach:
@@ -302,4 +302,12 @@ def precheck(question: FunctionQuestion, answer: Any) -> list[str]:
     return problems
 
 
-KIND = Kind(name="function", model=FunctionQuestion, grade=grade, precheck=precheck, reads_source=True)
+def code_targets(question: FunctionQuestion) -> frozenset[str]:
+    """The one function of the student's file the question calls, for mutation testing."""
+    return frozenset({str(question.answer_source("").name)})
+
+
+KIND = Kind(
+    name="function", model=FunctionQuestion, grade=grade, precheck=precheck, reads_source=True,
+    code_targets=code_targets,
+)

@@ -37,7 +37,7 @@ def message(question: QuestionBase) -> str:
 
 
 def grade(question: ManualQuestion, answer: Any) -> Verdict:
-    """Never called for credit (grading skips hand-graded questions); says so if it is."""
+    """Never called for credit (grading asks ``by_hand`` instead); says so if it is."""
     return Verdict(0.0, (message(question),))
 
 
@@ -46,4 +46,4 @@ def precheck(question: ManualQuestion, answer: Any) -> list[str]:
     return []
 
 
-KIND = Kind(name="manual", model=ManualQuestion, grade=grade, precheck=precheck)
+KIND = Kind(name="manual", model=ManualQuestion, grade=grade, precheck=precheck, by_hand=message)

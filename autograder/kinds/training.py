@@ -19,7 +19,6 @@ untouched, and the loss and accuracy it reports are the ones the weights give).
 from __future__ import annotations
 
 import math
-import zlib
 from functools import cached_property
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from pydantic import Field, model_validator
 from autograder.kinds.base import Kind, Verdict
 from autograder.sandbox import protocol
 from autograder.sandbox.work import RunTraining
+from autograder.seeds import question_seed
 from autograder.spec import PositiveNumber, QuestionBase, Source, StrictModel
 
 class Data(StrictModel):
@@ -76,7 +76,7 @@ class TrainingQuestion(QuestionBase):
     @cached_property
     def dataset(self) -> dict[str, np.ndarray]:
         """Train and test examples, standardised, from the question's seed."""
-        rng = np.random.default_rng(zlib.crc32(f"training/{self.id}".encode()))
+        rng = np.random.default_rng(question_seed(self.id, purpose="training"))
         spec = self.data
         centers = rng.standard_normal((spec.classes, spec.features)) * 2.0
         out: dict[str, np.ndarray] = {}
@@ -97,7 +97,7 @@ class TrainingQuestion(QuestionBase):
             "model": {"features": self.data.features, "classes": self.data.classes,
                       "hidden": self.model.hidden, "dropout": self.model.dropout},
             "epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
-            "seed": zlib.crc32(f"training-run/{self.id}".encode()), "train": True,
+            "seed": question_seed(self.id, purpose="training-run"), "train": True,
         })
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from autograder.kinds import KINDS
+from autograder.kinds import KINDS, Kinds
 from tests.hostile.conftest import Graded, Grader
 
 
@@ -17,10 +17,11 @@ def _broken(*_: object, **__: object) -> object:
 def test_a_checker_exception_is_a_grading_error(
     grader: Grader, baseline: Graded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograder.grading
+    import autograder.rubric
 
-    broken = {**KINDS, "choice": replace(KINDS["choice"], grade=_broken)}
-    monkeypatch.setattr(autograder.grading, "KINDS", broken)
+    # The kinds that `autograder run` loads the rubric with, and that grading then asks.
+    broken = Kinds({**KINDS, "choice": replace(KINDS["choice"], grade=_broken)})
+    monkeypatch.setattr(autograder.rubric, "KINDS", broken)
     graded = grader.grade(grader.submission({}))
     for number in ("1", "4"):  # the two choice questions
         test = graded.test(number)

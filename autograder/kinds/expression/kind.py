@@ -18,14 +18,13 @@ skipped. Shared quantities and graphs live in the rubric's ``contexts``.
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from autograder.kinds.base import Kind, Verdict, split_parts
+from autograder.kinds.base import Kind, Mutant, Secret, Verdict, split_parts
 from autograder.kinds.expression import (
     EvaluationError,
     Graph,
@@ -41,9 +40,26 @@ from autograder.kinds.expression.parser import leibniz_keys
 from autograder.kinds.expression.chain import as_path, chain_products
 from autograder.kinds.expression.nodes import Call, Deriv, Node, derivative_key, walk
 from autograder.kinds.expression.vocabulary import FUNCTIONS
+from autograder.kinds.mutants import per_part
+from autograder.seeds import question_seed
 from autograder.spec import PositiveNumber, QuestionBase, StrictModel
 
 SideRule = Literal["best", "all"]
+# What stands in for ``expected`` in the public rubric, in every question and part.
+PLACEHOLDER_MATH = "0"
+
+
+def _math_placeholder(expected: Any, answer: Mapping[str, Any]) -> str:
+    """The public rubric's ``expected``: the same constant everywhere."""
+    return PLACEHOLDER_MATH
+
+
+def _graph_placeholder(graph: Any, context: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The public rubric's graph: its edges, each local derivative written as 1, so that a
+    student's chain along the graph still reads."""
+    if not isinstance(graph, dict):
+        return {}
+    return {of: {wrt: "1" for wrt in edges} for of, edges in graph.items() if isinstance(edges, dict)}
 
 
 class SymbolSpec(StrictModel):
@@ -75,7 +91,7 @@ class MathContext(StrictModel):
     nodes: list[str] = Field(
         default_factory=list, description="Graph quantities that are not values, e.g. the loss L."
     )
-    graph: dict[str, dict[str, str]] = Field(
+    graph: Annotated[dict[str, dict[str, str]], Secret(_graph_placeholder)] = Field(
         default_factory=dict,
         description="of → {wrt: local derivative ∂of/∂wrt}, in the declared quantities.",
     )
@@ -83,7 +99,7 @@ class MathContext(StrictModel):
     functions: dict[str, str] = Field(
         default_factory=dict, description="Aliases for built-in functions, e.g. phi: sin."
     )
-    define: dict[str, str] = Field(
+    define: Annotated[dict[str, str], Secret()] = Field(
         default_factory=dict,
         description="Declared quantities computed from others, in order (y: W x, u: relu(y)).",
     )
@@ -98,14 +114,16 @@ class ExpressionMistake(StrictModel):
 
 
 class _AnswerFields(StrictModel):
-    expected: str | None = Field(default=None, description="The reference answer, fully expanded.")
-    accept: list[str] = Field(default_factory=list, description="Other right answers.")
+    expected: Annotated[str | None, Secret(_math_placeholder)] = Field(
+        default=None, description="The reference answer, fully expanded."
+    )
+    accept: Annotated[list[str], Secret()] = Field(default_factory=list, description="Other right answers.")
     target: str | None = Field(
         default=None,
         description="What is asked (dL/dw1, or a name such as f): a side that only restates it, "
         "like 'dL/dw1 =' or 'f(x) =', is skipped.",
     )
-    mistakes: list[ExpressionMistake] = Field(default_factory=list)
+    mistakes: Annotated[list[ExpressionMistake], Secret()] = Field(default_factory=list)
     forbid: list[str] = Field(
         default_factory=list, description="Functions the answer must not use (e.g. sigma)."
     )
@@ -278,7 +296,7 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
         definitions.append((key, _parse_one(str(text), vocabulary, f"define {name}")))
     judge = Judge(
         vocabulary,
-        seed=zlib.crc32(question.id.encode()),
+        seed=question_seed(question.id, purpose=""),
         tolerance=Tolerance(rel=question.tolerance_rel, abs=question.tolerance_abs),
         definitions=tuple(definitions),
     )
@@ -489,4 +507,42 @@ def precheck(question: ExpressionQuestion, answer: Any) -> list[str]:
     return problems
 
 
-KIND = Kind(name="expression", model=ExpressionQuestion, grade=grade, precheck=precheck)
+# --- mutation testing --------------------------------------------------------------------------
+
+_SWAPS = [("sigma", "tanh"), ("σ", "tanh"), ("tanh", "sigma"), ("sin", "cos"), ("cos", "sin"),
+          ("exp", "log"), ("log", "exp"), ("ReLU", "sigma"), ("relu", "sigma"), ("sign", "tanh")]
+
+
+def _mutate_text(text: str) -> Iterator[tuple[str, str]]:
+    """The answer negated, doubled, plus one, with its last factor dropped, with one function
+    swapped (σ ↔ tanh, sin ↔ cos, exp ↔ log, ReLU → σ); a constant changed."""
+    text = text.strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        yield "a different constant", str(float(text) + 1)
+        return
+    body = text.split("=")[-1].strip() if "=" in text and "==" not in text else text
+    yield "negated", f"-({body})"
+    yield "doubled", f"2 ({body})"
+    yield "plus one", f"{body} + 1"
+    factors = re.split(r"\s*\*\s*", body)
+    if len(factors) > 1:
+        yield "last factor dropped", " * ".join(factors[:-1])
+    for old, new in _SWAPS:
+        if re.search(rf"(?<![A-Za-z]){re.escape(old)}(?![A-Za-z])", body):
+            yield f"{old} → {new}", re.sub(rf"(?<![A-Za-z]){re.escape(old)}(?![A-Za-z])", new, body, count=1)
+            break
+
+
+def mutants(question: ExpressionQuestion, answer: Any) -> list[Mutant]:
+    """Each part's wrong variants (see :func:`_mutate_text`), the others kept."""
+    return per_part(answer, question, lambda value, part: _mutate_text(str(value))
+                    if value is not None else iter(()))
+
+
+KIND = Kind(
+    name="expression", model=ExpressionQuestion, grade=grade, precheck=precheck, mutants=mutants,
+    sections={"contexts": Annotated[dict[str, MathContext], Field(
+        default_factory=dict,
+        description="Named quantities and graphs that expression questions share (context: NAME).",
+    )]},
+)

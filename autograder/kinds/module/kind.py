@@ -19,22 +19,23 @@ case and the mistake (:mod:`autograder.kinds.module.compare`).
 
 from __future__ import annotations
 
+import ast
 import re
-import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from autograder.kinds.base import CodeAnswer, Kind, Verdict
+from autograder.kinds.base import CodeAnswer, Kind, Secret, Verdict
 from autograder.kinds.module.compare import Expected, mismatch
 from autograder.kinds.module.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, Values, draw, shape_of
 from autograder.kinds.module.oracle import call_oracle
 from autograder.kinds.module.script import Statement, parse_expression, parse_statement
 from autograder.sandbox import protocol
 from autograder.sandbox.work import RunScript
+from autograder.seeds import question_seed
 from autograder.sourcecode import autograd_uses
 from autograder.spec import PositiveNumber, QuestionBase, Source, StrictModel
 
@@ -43,7 +44,7 @@ _DEVICE_MIX = re.compile(r"(Expected all tensors to be on the same device|cuda.*
 _OUT_OF_MEMORY = re.compile(r"(can't allocate memory|out of memory|MemoryError|Cannot allocate)", re.I)
 
 
-class Oracle(StrictModel):
+class OracleSpec(StrictModel):
     """Where the autograd oracle lives, in the assignment's reference folder."""
 
     file: str = Field(default="oracle.py", pattern=r"^[A-Za-z0-9_.-]+\.py$")
@@ -93,7 +94,7 @@ class ModuleQuestion(QuestionBase):
     """Run the rubric's statements on the student's code; compare what they read with autograd."""
 
     kind: Literal["module"]
-    oracle: Oracle
+    oracle: OracleSpec
     inputs: dict[str, InputSpec] = Field(description="Tensors the grader draws, by name.")
     constants: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="Plain values the statements and the oracle may use."
@@ -103,7 +104,7 @@ class ModuleQuestion(QuestionBase):
     checks: list[Check] = Field(min_length=1)
     cases: list[Case] = Field(min_length=1, max_length=20)
     rounds: int = Field(default=1, ge=1, le=5, description="Rounds of steps per case, with fresh inputs.")
-    variants: list[dict[str, str | int | float | bool]] = Field(
+    variants: Annotated[list[dict[str, str | int | float | bool]], Secret()] = Field(
         default_factory=lambda: [{}],
         description="Oracle options, any of which is accepted, e.g. [{relu_grad_at_0: 0}, {relu_grad_at_0: 1}].",
     )
@@ -161,7 +162,7 @@ class ModuleQuestion(QuestionBase):
     @cached_property
     def drawn(self) -> list[_DrawnCase]:
         """Every case's inputs, drawn from the question's seed."""
-        seed = zlib.crc32(f"module/{self.id}".encode())
+        seed = question_seed(self.id, purpose="module")
         cases = []
         for index, case in enumerate(self.cases):
             rng = np.random.default_rng([seed, index])
@@ -429,7 +430,20 @@ def needs_cpu(question: ModuleQuestion, answer: Any) -> bool:
     return any(_DEVICE_MIX.search(text) for text in texts)
 
 
+def code_targets(question: ModuleQuestion) -> frozenset[str]:
+    """What of the student's file the statements use: every name and attribute in them (the
+    class, its methods), for mutation testing."""
+    names: set[str] = set()
+    for text in [*question.setup, *question.steps]:
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+    return frozenset(names)
+
+
 KIND = Kind(
     name="module", model=ModuleQuestion, grade=grade, precheck=precheck, reads_source=True,
-    needs_cpu=needs_cpu,
+    needs_cpu=needs_cpu, code_targets=code_targets,
 )

@@ -15,16 +15,16 @@ Feedback gives the simplest counter-example found, or what the network's shape r
 
 from __future__ import annotations
 
+import copy
 import re
-import zlib
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import Field, model_validator
 
-from autograder.kinds.base import Figure, Kind, Verdict, as_sentence
+from autograder.kinds.base import Figure, Kind, Mutant, Secret, Verdict, as_sentence
 from autograder.kinds.network.architecture import Activation, Architecture, Network, NetworkError, read_network
 from autograder.kinds.network.cases import (
     CASE_GROUPS,
@@ -42,6 +42,7 @@ from autograder.kinds.network.numbers import show, show_point
 from autograder.kinds.network.piecewise import analyse
 from autograder.kinds.network.predicate import Boundary, Output, Predicate, PredicateError
 from autograder.kinds.network.regions import extent_for, png_picture, text_picture
+from autograder.seeds import question_seed
 from autograder.spec import QuestionBase, StrictModel
 
 ShapeName = Literal["linear", "convex", "concave", "neither"]
@@ -92,7 +93,9 @@ class NetworkQuestion(QuestionBase):
     shape: ShapeName | None = Field(default=None, description="Target shape of a one-input network.")
     kinks: int | None = Field(default=None, ge=0, description="Target number of non-differentiable points.")
     interval: tuple[float, float] = Field(default=(-5.0, 5.0), description="Where shape and kinks count.")
-    possible: bool = Field(default=True, description="false: the right answer is 'impossible'.")
+    possible: Annotated[bool, Secret()] = Field(
+        default=True, description="false: the right answer is 'impossible'."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "NetworkQuestion":
@@ -142,7 +145,7 @@ class NetworkQuestion(QuestionBase):
         # "switching" cases depend on the student's weights: they are added when grading.
         chosen = self.cases or [g for g in REAL_GROUPS if g != "orderings" or self.inputs > 1]
         groups = tuple(g for g in chosen if g != "switching")
-        seed = zlib.crc32(f"network/{self.id}".encode())
+        seed = question_seed(self.id, purpose="network")
         cases = draw_cases(self.inputs, groups, self.predicate.boundaries(), seed)
         return [(case, self.predicate.holds(case.point)) for case in cases]
 
@@ -303,4 +306,43 @@ def precheck(question: NetworkQuestion, answer: Any) -> list[str]:
     return []
 
 
-KIND = Kind(name="network", model=NetworkQuestion, grade=grade, precheck=precheck, draw=draw)
+# --- mutation testing --------------------------------------------------------------------------
+
+
+def _perturbed(answer: dict[str, Any]) -> Iterator[Mutant]:
+    """Each weight or bias in turn perturbed: + ½, + 1, negated, zeroed (a zero: − ½)."""
+    for key, value in answer.items():
+        rows = value if isinstance(value, list) else [value]
+        for i, row in enumerate(rows):
+            cells = row if isinstance(row, list) else [row]
+            for j, cell in enumerate(cells):
+                try:
+                    number = float(cell)
+                except (TypeError, ValueError):
+                    continue
+                changes = [("+ ½", number + 0.5), ("+ 1", number + 1)]
+                changes += [("negated", -number), ("zeroed", 0.0)] if number else [("− ½", -0.5)]
+                for label, new in changes:
+                    changed = copy.deepcopy(answer)
+                    target = changed[key] if isinstance(value, list) else None
+                    if target is None:
+                        changed[key] = new
+                    elif isinstance(row, list):
+                        target[i][j] = new
+                    else:
+                        target[i] = new
+                    yield Mutant(f"{key}[{i}][{j}] {label}" if isinstance(row, list) else f"{key}[{i}] {label}", changed)
+
+
+def mutants(question: NetworkQuestion, answer: Any) -> list[Mutant]:
+    """One weight or bias perturbed; for the answer "impossible", any network."""
+    if isinstance(answer, str):  # "impossible": any network is a wrong answer
+        return [Mutant("a network instead of 'impossible'", {"W1": [[1], [1]], "W2": [[1, -1]]})]
+    if not isinstance(answer, dict):
+        return []
+    return list(_perturbed(answer))
+
+
+KIND = Kind(
+    name="network", model=NetworkQuestion, grade=grade, precheck=precheck, draw=draw, mutants=mutants,
+)
