@@ -27,7 +27,7 @@ from autograder.sandbox import (
     sandbox_user,
 )
 from autograder.seeds import question_seed
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 from autograder.submission import Answers, Submission, open_submission, read_answers
 
 # Reserved for start-up and writing results, out of Gradescope's total time.

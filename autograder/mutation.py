@@ -34,7 +34,7 @@ from autograder.kinds.base import Mutant
 from autograder.outcomes import Report
 from autograder.rubric import Rubric
 from autograder.seeds import question_seed
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 from autograder.submission import open_submission, read_answers
 
 DEFAULT_LIMIT = 8

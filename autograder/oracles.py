@@ -18,10 +18,9 @@ numbers, e.g.::
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import zlib
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 
 
 

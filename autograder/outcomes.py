@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from autograder.kinds.base import Figure
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 
 Mode = Literal["grade", "check"]
 Status = Literal["graded", "ok", "problem", "grading_error", "skipped", "manual"]

@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from autograder.kinds import KINDS, Kinds
 from autograder.rubric_sharing import EXTENSION_PREFIX, SECTION, defaults_problems, expand_shared
-from autograder.spec import Assignment, QuestionBase, StrictModel
+from autograder.rubric_models import Assignment, QuestionBase, StrictModel
 from autograder.yamlio import LoadedYaml, YamlError, load_yaml
 
 RUBRIC_MAX_BYTES = 2_000_000

@@ -23,7 +23,7 @@ from autograder.kinds.base import Secret, secrets_of
 from autograder.kinds.choice import PLACEHOLDER_EXPECTED
 from autograder.kinds.expression.kind import PLACEHOLDER_MATH
 from autograder.rubric import open_course, rubric_model
-from autograder.spec import QuestionBase, StrictModel
+from autograder.rubric_models import QuestionBase, StrictModel
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = ["backprop-basics", "relu-networks", "mlp-backprop", "perceptron-weights", "derivatives-convnets"]

@@ -16,7 +16,7 @@ from autograder.kinds.base import Mutant, Secret
 from autograder.mutation import data_mutants
 from autograder.rubric import Rubric, RubricError, load_rubric, rubric_model
 from autograder.seeds import question_seed
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 
 ROOT = Path(__file__).resolve().parent.parent
 

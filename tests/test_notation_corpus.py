@@ -86,7 +86,6 @@ def test_styles_render_differently() -> None:
 # --- the README's notation lists are exactly what parses ------------------------------------------
 
 from autograder.kinds.expression import NotationError, SymbolInfo, Vocabulary, key_of, parse  # noqa: E402
-from autograder.kinds.expression.parser import leibniz_keys  # noqa: E402
 
 _README_NAMES = {
     "x": SymbolInfo("x"),

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+from types import ModuleType
 
 from autograder.kinds.base import Kind, Kinds, Verdict
 
 
-def _discover() -> Kinds:
+def discover(package: ModuleType) -> Kinds:
+    """The kinds defined in ``package``'s modules (and its subpackages' ``kind.py``), by name."""
     found = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}{'.kind' if info.ispkg else ''}")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        suffix = ".kind" if info.ispkg else ""
+        module = importlib.import_module(f"{package.__name__}.{info.name}{suffix}")
         kind = getattr(module, "KIND", None)
         if isinstance(kind, Kind):
             found.append(kind)
     return Kinds.of(*found)
 
 
-KINDS: Kinds = _discover()
+KINDS: Kinds = discover(sys.modules[__name__])
 
-__all__ = ["KINDS", "Kind", "Kinds", "Verdict"]
+__all__ = ["KINDS", "Kind", "Kinds", "Verdict", "discover"]

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from pydantic import BaseModel
 
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 
 from autograder.kinds.base import Kind, Mutant, Secret, Verdict, split_parts
 from autograder.kinds.mutants import per_part
-from autograder.spec import PositiveNumber, QuestionBase, StrictModel
+from autograder.rubric_models import PositiveNumber, QuestionBase, StrictModel
 
 ChoiceType = Literal["option", "yesno", "number", "integer", "shape", "text"]
 Shape = tuple[Union[int, str], ...]

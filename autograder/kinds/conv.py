@@ -13,7 +13,7 @@ from typing import Any, Iterator, Literal
 from pydantic import Field, model_validator
 
 from autograder.kinds.base import Kind, Mutant, Verdict, as_sentence
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 
 Setting = Literal["k", "s", "p", "d"]
 _NAMES: dict[str, Setting] = {

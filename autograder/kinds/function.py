@@ -29,7 +29,7 @@ from autograder.sandbox import protocol
 from autograder.sandbox.work import CallEach
 from autograder.seeds import question_seed
 from autograder.sourcecode import branching
-from autograder.spec import QuestionBase, Source, StrictModel
+from autograder.rubric_models import QuestionBase, Source, StrictModel
 
 Property = Literal["elementwise", "in_range", "non_constant", "monotone", "covers_range"]
 Activation = Literal["sigmoid", "tanh", "relu", "identity"]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from autograder.kinds.base import Kind, Verdict
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 
 
 class ManualQuestion(QuestionBase):

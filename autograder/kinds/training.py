@@ -29,7 +29,7 @@ from autograder.kinds.base import Kind, Verdict
 from autograder.sandbox import protocol
 from autograder.sandbox.work import RunTraining
 from autograder.seeds import question_seed
-from autograder.spec import PositiveNumber, QuestionBase, Source, StrictModel
+from autograder.rubric_models import PositiveNumber, QuestionBase, Source, StrictModel
 
 class Data(StrictModel):
     """Gaussian clusters, one per class, drawn from the question's seed."""

@@ -13,7 +13,7 @@ from typing import Any
 from autograder.outcomes import QuestionResult, Report
 from autograder.report.render import render
 from autograder.rubric import Rubric
-from autograder.spec import QuestionBase
+from autograder.rubric_models import QuestionBase
 
 
 def gradescope_test(index: int, question: QuestionBase, result: QuestionResult) -> dict[str, Any]:

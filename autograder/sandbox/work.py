@@ -1,7 +1,7 @@
 """What a task asks of the sandbox: one request type per operation the runner can do.
 
 Every request names the submitted ``file`` to import in the child; the rest depends on the
-operation. A question kind returns its request (:meth:`autograder.spec.QuestionBase.sandbox_request`),
+operation. A question kind returns its request (:meth:`autograder.rubric_models.QuestionBase.sandbox_request`),
 :class:`autograder.sandbox.Sandbox` sends its wire form, and the runner looks the ``op`` up in its
 table of handlers (``runner.py``'s ``_OPERATIONS``), one function per operation. A new operation
 is a class here and a handler there. The runner does not import this module: it runs without the

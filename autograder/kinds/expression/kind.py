@@ -42,7 +42,7 @@ from autograder.kinds.expression.nodes import Call, Deriv, Node, derivative_key,
 from autograder.kinds.expression.vocabulary import FUNCTIONS
 from autograder.kinds.mutants import per_part
 from autograder.seeds import question_seed
-from autograder.spec import PositiveNumber, QuestionBase, StrictModel
+from autograder.rubric_models import PositiveNumber, QuestionBase, StrictModel
 
 SideRule = Literal["best", "all"]
 # What stands in for ``expected`` in the public rubric, in every question and part.

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from autograder.spec import PositiveNumber, StrictModel
+from autograder.rubric_models import PositiveNumber, StrictModel
 
 Values = Literal["normal", "uniform", "integers", "positive", "probabilities", "binary", "classes"]
 Dtype = Literal["float32", "float64"]

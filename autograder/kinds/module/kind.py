@@ -37,7 +37,7 @@ from autograder.sandbox import protocol
 from autograder.sandbox.work import RunScript
 from autograder.seeds import question_seed
 from autograder.sourcecode import autograd_uses
-from autograder.spec import PositiveNumber, QuestionBase, Source, StrictModel
+from autograder.rubric_models import PositiveNumber, QuestionBase, Source, StrictModel
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _DEVICE_MIX = re.compile(r"(Expected all tensors to be on the same device|cuda.*cpu|cpu.*cuda)", re.I)

@@ -43,7 +43,7 @@ from autograder.kinds.network.piecewise import analyse
 from autograder.kinds.network.predicate import Boundary, Output, Predicate, PredicateError
 from autograder.kinds.network.regions import extent_for, png_picture, text_picture
 from autograder.seeds import question_seed
-from autograder.spec import QuestionBase, StrictModel
+from autograder.rubric_models import QuestionBase, StrictModel
 
 ShapeName = Literal["linear", "convex", "concave", "neither"]
 
