@@ -160,10 +160,24 @@ if [ "$IS_ROOT" = 1 ]; then
   for secret in "$ROOT/rubrics" "$ROOT/reference"; do
     [ -e "$secret" ] && chmod -R o-rwx "$secret"
   done
-  if ! runuser -u "$SANDBOX_USER" -- "$VENV/bin/python" -c "import torch, numpy" 2>/dev/null; then
-    echo "setup.sh: the sandbox user '$SANDBOX_USER' cannot run $VENV/bin/python with torch;" \
-         "make $VENV and its interpreter readable by others" >&2
+  # Under the account's lease, as a sandbox takes it: a grading run on this machine sweeps an
+  # account's processes after each task, which would kill a check run beside it.
+  if ! AUTOGRADER_SANDBOX_USER="$SANDBOX_USER" "$VENV/bin/python" -c \
+      'import sys; from autograder.sandbox.identity import check_account; sys.exit(check_account(sys.argv[1]))' \
+      "$VENV/bin/python"; then
+    echo "setup.sh: the sandbox cannot run student code (see above)" >&2
     exit 1
   fi
+elif [ "$DEV" = 0 ]; then
+  # A student's machine: put the command where the shell finds it, so that the line in the
+  # template (autograder check NAME .) works from the assignment's folder.
+  case ":$PATH:" in
+    *":$HOME/.local/bin:"*)
+      mkdir -p "$HOME/.local/bin"
+      ln -sfn "$VENV/bin/autograder" "$HOME/.local/bin/autograder"
+      say "linked $HOME/.local/bin/autograder: run 'autograder check NAME .' in your folder" ;;
+    *)
+      say "to run 'autograder' by name: source $VENV/bin/activate (or use $VENV/bin/autograder)" ;;
+  esac
 fi
 say "ready: $VENV/bin/autograder"

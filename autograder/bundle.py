@@ -214,11 +214,22 @@ def _student_readme(course: Course) -> str:
     return f"""# {course.rubric.assignment.title}: student bundle
 
 Your starting files are in `{name}/`. Fill them in as they say, then check that the autograder
-can read every answer before you submit (this needs Python 3.10 or newer):
+can read every answer before you submit. Set up once (this needs Python 3.10 or newer; it
+installs PyTorch's CPU build where there is no NVIDIA GPU):
 
 ```bash
-./setup.sh && .venv/bin/autograder check {name} {name}/
+./setup.sh
 ```
+
+Then, in `{name}/` (the line at the top of its answers file):
+
+```bash
+autograder check {name} .
+```
+
+`setup.sh` links the `autograder` command into `~/.local/bin` when that folder is on your `PATH`;
+otherwise run `source .venv/bin/activate` first, or use `.venv/bin/autograder` from this folder
+(`.venv/bin/autograder check {name}` checks `{name}/` and says so).
 
 The check lists each question with `ok` or what to fix (a missing file, an answer that cannot be
 read, code that does not import or crashes). It never says whether an answer is right: the

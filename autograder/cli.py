@@ -24,9 +24,12 @@ DEVICE = click.Choice(["auto", "cpu", "cuda"])
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _search_roots() -> list[Path]:
-    """Where ASSIGNMENT names are looked up: here, $AUTOGRADER_COURSE, this project."""
+def _search_roots(*near: Path) -> list[Path]:
+    """Where ASSIGNMENT names are looked up: here, the folders around ``near`` and above them
+    (a student's check, from inside the bundle), $AUTOGRADER_COURSE, this project."""
     roots = [Path.cwd()]
+    for place in near:
+        roots += [place.resolve(), *place.resolve().parents]
     if os.environ.get("AUTOGRADER_COURSE"):
         roots.append(Path(os.environ["AUTOGRADER_COURSE"]))
     roots.append(_PROJECT_ROOT)
@@ -61,6 +64,26 @@ class _Commands(click.Group):
             if error.message:
                 click.echo(error.message, err=True)
             ctx.exit(error.code)
+
+
+def submission_folder(given: Path, files: list[str], name: str) -> tuple[Path, str]:
+    """The folder a student's check looks at, and why: ``given`` unless it holds none of the
+    assignment's files and one folder inside it does (run from the bundle, not from the
+    assignment's folder)."""
+    def holds(folder: Path) -> list[str]:
+        return [f for f in files if (folder / f).is_file() or (folder / f).with_suffix(".ipynb").is_file()]
+
+    if holds(given):
+        return given, f"it holds {', '.join(holds(given))}"
+    inside = sorted(d for d in given.iterdir() if d.is_dir() and not d.name.startswith(".") and holds(d)) \
+        if given.is_dir() else []
+    if len(inside) > 1:
+        inside = [d for d in inside if d.name == name] or inside
+    if len(inside) == 1:
+        return inside[0], (f"{given} holds none of {', '.join(files)}, and {inside[0].name}/ inside it "
+                           f"holds {', '.join(holds(inside[0]))}")
+    found = f"; {', '.join(d.name + '/' for d in inside)} inside it hold some: name one" if inside else ""
+    return given, f"it holds none of {', '.join(files)}{found}"
 
 
 def _open(assignment: str, roots: list[Path] | None = None) -> Course:
@@ -240,9 +263,11 @@ def check(assignment: str, directory: Path, device: str | None) -> None:
 
     Says nothing about whether answers are right. Exits 1 when something needs fixing.
     """
-    course = _open(assignment)
-    report = grade(course.rubric, directory, Options(mode="check", device=device))
+    course = _open(assignment, _search_roots(Path.cwd(), directory))
     console = Console()
+    directory, why = submission_folder(directory, course.rubric.assignment.files, course.name)
+    console.print(f"Checking {escape(str(directory))}: {why}")
+    report = grade(course.rubric, directory, Options(mode="check", device=device))
     print_report(course.rubric, report, console, heading=f"{course.rubric.assignment.title}: check of {directory}")
     _print_grading_errors(report, console)
     _say_figures(write_figures(Path("autograder-figures"), report.results), console)

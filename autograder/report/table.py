@@ -23,9 +23,9 @@ _STATUS_STYLE = {
 }
 
 
-def _first_line(messages: tuple[str, ...]) -> str:
-    text = " ".join(messages)
-    return escape(text if len(text) <= 110 else text[:109] + "…")
+def _feedback(messages: tuple[str, ...]) -> str:
+    """All of it: the table wraps it to the terminal's width, and never cuts it."""
+    return escape(" ".join(messages))
 
 
 def _grade_status(score: float, max_score: float, status: str) -> tuple[str, str]:
@@ -45,7 +45,7 @@ def print_report(rubric: Rubric, report: Report, console: Console, heading: str 
     title = heading or rubric.assignment.title
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("#", justify="right")
-    table.add_column("question")
+    table.add_column("question", overflow="fold")
     if report.mode == "grade":
         table.add_column("score", justify="right")
     table.add_column("status")
@@ -64,7 +64,7 @@ def print_report(rubric: Rubric, report: Report, console: Console, heading: str 
         else:
             style = _STATUS_STYLE.get(result.status, "")
             row = [question.number or str(index + 1), escape(question.title), f"[{style}]{result.status}[/]"]
-        table.add_row(*row, _first_line(result.messages), end_section=False)
+        table.add_row(*row, _feedback(result.messages), end_section=False)
     console.print(table)
     if report.mode == "grade":
         devices = ", ".join(report.devices) or "no code ran"

@@ -6,6 +6,7 @@ import fcntl
 import os
 import pwd
 import stat
+import subprocess
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,30 @@ def lease_user(user: SandboxUser | None, stack: ExitStack) -> SandboxUser | None
         stack.callback(lock.close)
         return candidate
     raise SandboxSetupError("no sandbox account could be leased")  # not reached: the last waits
+
+
+def check_account(python: str) -> str | None:
+    """Whether a sandbox account can run ``python`` with torch and numpy: None, or why not.
+
+    The account is leased like a sandbox's, so a grading run that sweeps the account's processes
+    at the same moment cannot kill the check (setup.sh runs it while the machine may be grading).
+    """
+    with ExitStack() as stack:
+        user = lease_user(sandbox_user(), stack)
+        if user is None:
+            return None
+        try:
+            done = subprocess.run(
+                ["runuser", "-u", user.name, "--", python, "-c", "import torch, numpy"],
+                capture_output=True, text=True, timeout=300, check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            return f"the sandbox account '{user.name}' could not be checked: {error}"
+        if done.returncode != 0:
+            return (f"the sandbox account '{user.name}' cannot run {python} with torch "
+                    f"({(done.stderr.strip().splitlines() or ['no message'])[-1]}); "
+                    "make the environment and its interpreter readable by others")
+    return None
 
 
 def _account(name: str) -> "pwd.struct_passwd | None":
