@@ -83,13 +83,13 @@ def print_mutations(results: Sequence[QuestionMutation], console: Console) -> No
     table = Table(title="Mutation testing: wrong variants of the reference", title_justify="left")
     table.add_column("question")
     table.add_column("caught", justify="right")
-    table.add_column("accepted", justify="right")
+    table.add_column("accepted (right answers in disguise)", overflow="fold")
     table.add_column("survivors", overflow="fold")
     for result in results:
         style = "green" if not result.survivors else "red"
         table.add_row(
             escape(result.question.id), f"[{style}]{result.caught}/{result.counted}[/]",
-            str(len(result.accepted)) if result.accepted else "",
+            escape("; ".join(result.accepted)),
             escape("; ".join(result.survivors)),
         )
     console.print(table)
