@@ -10,9 +10,12 @@ answer is parsed safely (:mod:`autograder.kinds.expression`), then judged like a
 - a known mistake → its feedback and credit; anything else → 0, with a hint (transposed, wrong
   sign, a factor missing, a path missing) that does not give the answer away.
 
-``A = B`` answers are judged side by side: ``sides: best`` takes the best correct side, ``all``
-gives nothing when any side is wrong. A side that only restates the question (``dL/dw1``) is
-skipped. Shared quantities and graphs live in the rubric's ``contexts``.
+``A = B = C`` answers are judged by what they claim, that every side is equal to the answer
+(``sides: strict``, the default): a wrong side is a wrong claim, so listing guesses earns nothing,
+and feedback never points at the side that was right; only a correct chain keeps its
+``chain_credit`` when its expansion is wrong. ``all`` gives nothing when any side is wrong, and
+``best`` (opt-in, lenient) the best side's credit. A side that only restates the question
+(``dL/dw1``) is skipped. Shared quantities and graphs live in the rubric's ``contexts``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import Field, ValidationInfo, model_validator
 
+from autograder.kinds.answer_text import answer_words, control_problem, mistake_message, sentence
 from autograder.kinds.base import Kind, Mutant, Secret, Verdict, split_parts
 from autograder.kinds.expression import (
     EvaluationError,
@@ -44,7 +48,7 @@ from autograder.kinds.mutants import per_part
 from autograder.seeds import question_seed
 from autograder.rubric_models import PositiveNumber, QuestionBase, StrictModel
 
-SideRule = Literal["best", "all"]
+SideRule = Literal["strict", "all", "best"]
 # What stands in for ``expected`` in the public rubric, in every question and part.
 PLACEHOLDER_MATH = "0"
 
@@ -145,7 +149,12 @@ class ExpressionQuestion(QuestionBase, MathContext, _AnswerFields):
     chain_credit: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Credit for a correct chain that is not expanded."
     )
-    sides: SideRule = Field(default="best", description="How A = B answers are judged.")
+    sides: SideRule = Field(
+        default="strict",
+        description="How A = B answers are judged: strict (every side must be right; a correct "
+        "chain with a wrong expansion keeps chain_credit), all (any wrong side: 0), best (the "
+        "best side; lenient).",
+    )
     tolerance_rel: float = Field(default=1e-6, ge=0)
     tolerance_abs: float = Field(default=1e-9, ge=0)
 
@@ -222,6 +231,7 @@ class _Part:
     weight: float
     expected: tuple[Node, ...]
     target: Deriv | None
+    restates: Node | None  # a side equal to this only names what is asked (dL/dw1, h^a)
     restated: re.Pattern[str] | None
     mistakes: tuple[_Mistake, ...]
     forbid: frozenset[str]
@@ -310,11 +320,13 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
         for node in expected:
             _check_expanded(node, vocabulary, "expected")
             judge.values(node)  # a shape fault in the rubric shows now, not at grading
-        target = None
+        target, restates = None, None
         if fields.target is not None and leibniz_keys(fields.target) is not None:
             node = _parse_one(fields.target, vocabulary, "target")
             assert isinstance(node, Deriv)
-            target = node
+            target = restates = node
+        elif fields.target is not None:
+            restates = _parse_target(fields.target, vocabulary)
         mistakes = tuple(
             _Mistake(graph.substitute(_parse_one(m.answer, vocabulary, "mistake")), m.feedback, m.credit)
             for m in fields.mistakes
@@ -328,8 +340,16 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
             restated = re.compile(
                 rf"^\s*{re.escape(fields.target.strip())}\s*((\\(left|[bB]igg?l?)\s*)?\([^=]*\))?\s*=(?!=)"
             )
-        parts.append(_Part(name, weight, expected, target, restated, mistakes, forbid))
+        parts.append(_Part(name, weight, expected, target, restates, restated, mistakes, forbid))
     return _Compiled(vocabulary, graph, judge, tuple(parts))
+
+
+def _parse_target(text: str, vocabulary: Vocabulary) -> Node | None:
+    """A target that is a declared quantity (h^a), as a node; None for a function's name (f)."""
+    try:
+        return _parse_one(text, vocabulary, "target")
+    except NotationError:
+        return None
 
 
 def _check_expanded(node: Node, vocabulary: Vocabulary, label: str) -> None:
@@ -378,7 +398,7 @@ def _judge_side(side: Node, part: _Part, question: ExpressionQuestion) -> _Side:
     try:
         outcomes = [judge.compare(expanded, expected) for expected in part.expected]
     except EvaluationError as error:
-        return _Side(0.0, f"your expression cannot be evaluated: {error}.", True)
+        return _Side(0.0, sentence(f"your expression cannot be evaluated: {error}"), True)
     if any(outcome.equal for outcome in outcomes):
         if not chain:
             return _Side(1.0, "correct.", False)
@@ -391,11 +411,11 @@ def _judge_side(side: Node, part: _Part, question: ExpressionQuestion) -> _Side:
     for mistake in part.mistakes:
         try:
             if judge.compare(expanded, mistake.node).equal:
-                return _Side(mistake.credit, f"not right. {mistake.feedback}", mistake.credit == 0)
+                return _Side(mistake.credit, mistake_message(mistake.credit, mistake.feedback), mistake.credit == 0)
         except EvaluationError:
             continue
     hint = _chain_hint(side, part, graph, vocabulary) if chain else outcomes[0].hint
-    return _Side(0.0, "not right" + (f": {hint}." if hint else "."), True)
+    return _Side(0.0, sentence("not right" + (f": {hint}" if hint else "")), True)
 
 
 def _chain_hint(side: Node, part: _Part, graph: Graph, vocabulary: Vocabulary) -> str:
@@ -433,8 +453,12 @@ def _read(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[tuple[No
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         return (), "write the answer as text, e.g. \"dL/dh3 * f3' * x\""
     text = str(raw)
+    problem = control_problem(text)
+    if problem:
+        return (), problem
     if part.restated is not None:
         text = part.restated.sub("", text, count=1)
+    text, _justification = answer_words(text)
     try:
         return parse(text, question.compiled.vocabulary).sides, ""
     except NotationError as error:
@@ -455,22 +479,44 @@ def _grade_part(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[fl
     banned = _forbidden(sides, part)
     if banned:
         return 0.0, banned + "."
-    if part.target is not None:
-        sides = tuple(side for side in sides if side != part.target)
+    if part.restates is not None:
+        sides = tuple(side for side in sides if side != part.restates)
     if not sides:
         return 0.0, "you restated the question: write what it equals."
     results = [_judge_side(side, part, question) for side in sides]
-    best = max(results, key=lambda result: result.credit)
+    if len(results) == 1:
+        return results[0].credit, results[0].message
+    return _several_sides(results, question.sides, question.chain_credit)
+
+
+_CLAIM = "an equation claims that all its sides are equal, and here they are not all right"
+
+
+def _several_sides(results: list[_Side], rule: SideRule, chain_credit: float) -> tuple[float, str]:
+    """An ``A = B = C`` answer's credit and message under the question's side rule.
+
+    The message never says which side was right when another was wrong: a student who lists
+    guesses learns nothing about which guess to keep. Hints for the wrong sides show only when
+    no side is right, or when the one right side is a chain (whose credit says so anyway).
+    """
+    right = [result for result in results if not result.wrong]
     wrong = [(index, result) for index, result in enumerate(results, 1) if result.wrong]
-    if not wrong or len(results) == 1:
-        return best.credit, best.message
-    credit = 0.0 if question.sides == "all" else best.credit
-    shown = "; ".join(f"side {index} of your equation is {result.message}" for index, result in wrong)
-    if best.wrong:
-        return credit, shown
-    lead = "your chain of local derivatives is right" if best.credit < 1 else "one side is right"
-    rule = " (every side must be right)" if question.sides == "all" else ""
-    return credit, f"{lead}, but {shown.rstrip('.')}{rule}."
+    if not wrong:
+        return min(1.0, max(result.credit for result in right)), "correct." if any(
+            result.credit == 1 for result in right) else right[0].message
+    details = "; ".join(f"side {index} of your equation is {result.message.rstrip('.')}" for index, result in wrong)
+    if not right:
+        return 0.0, sentence(details)
+    chains = [result for result in right if 0 < result.credit < 1 and result.credit == chain_credit]
+    if rule == "best":
+        return max(result.credit for result in right), sentence(f"one side is right, but {_CLAIM}")
+    if rule == "all":
+        return 0.0, sentence(f"not right: {_CLAIM} (every side must be right)")
+    if chains and len(right) == len(chains):
+        return chain_credit, sentence(f"your chain of local derivatives is right, but {details}")
+    if chains:
+        return chain_credit, sentence(f"your chain of local derivatives is right, but {_CLAIM}")
+    return 0.0, sentence(f"not right: {_CLAIM}")
 
 
 def grade(question: ExpressionQuestion, answer: Any) -> Verdict:
