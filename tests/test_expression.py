@@ -153,7 +153,12 @@ def test_sides_all_takes_the_points_of_a_wrong_equation() -> None:
         ("sigmoid-derivative", "e^{-x} / (1 + e^{-x})^2", 0, "must not use exp"),
         ("sigmoid-derivative", "sigma(x) - sigma(x)^2", 1, "Correct"),
         ("sign-indicators", "[x > 0] - [x < 0]", 1, "Correct"),
-        ("sign-indicators", "1_{x >= 0} - 1_{x < 0}", 1, "Correct"),  # equal off the kink
+        # equal off the kink, wrong at x = 0: switching points are always tried (issue 19)
+        ("sign-indicators", "1_{x >= 0} - 1_{x < 0}", 0, "exactly where a case switches"),
+        ("sign-indicators", "2 [x > 0] - 1", 0, "exactly where a case switches"),
+        ("sign-indicators", "1_{x > 0} - 1_{-x > 0}", 1, "Correct"),
+        # Heaviside's value at 0 is a convention: [y ≥ 0] for ReLU's derivative is as right
+        ("residual-dldw", "outer(v, u) + diag([y >= 0]) (I + W.T) v x^T", 2, "Correct"),
         ("n-theta", "d_h d + d_h + m d_h + m", 1, "Correct"),
         ("n-theta", "d_h d + m d_h", 0, "Count the biases"),
         ("relu3", "f(x) = W3 relu(W2 relu(W1 x + b1) + b2) + b3", 1, "Correct"),
