@@ -42,7 +42,8 @@ from autograder.kinds.expression import (
 )
 from autograder.kinds.expression.parser import leibniz_keys
 from autograder.kinds.expression.chain import as_path, chain_products
-from autograder.kinds.expression.nodes import Call, Deriv, Node, derivative_key, walk
+from autograder.kinds.expression.nodes import Call, Deriv, Node, Sym, derivative_key, walk
+from autograder.kinds.expression.show import show
 from autograder.kinds.expression.vocabulary import FUNCTIONS
 from autograder.kinds.mutants import per_part
 from autograder.seeds import question_seed
@@ -556,6 +557,52 @@ def precheck(question: ExpressionQuestion, answer: Any) -> list[str]:
     return problems
 
 
+def read_back(question: ExpressionQuestion, answer: Any) -> list[str]:
+    """How each answer was read, as one canonical Unicode line, and what looks suspicious (a
+    name written against parentheses that is not a function, a scalar in a question of vectors);
+    never whether it is right. Only for answers that :func:`precheck` found readable."""
+    raws, problem = split_parts([part.name for part in question.compiled.parts], answer)
+    if problem:
+        return []
+    lines = []
+    vocabulary = question.compiled.vocabulary
+    for part, raw in zip(question.compiled.parts, raws, strict=True):
+        sides, issue = _read(raw, part, question)
+        if issue or not sides:
+            continue
+        prefix = f"{part.name}: " if part.name else ""
+        lines.append(f"{prefix}read as: {' = '.join(show(side, vocabulary) for side in sides)}")
+        lines += [prefix + note for note in _suspicious(str(raw), sides, question)]
+    return lines
+
+
+_NAME_AGAINST_PARENTHESIS = re.compile(r"(?<![\\A-Za-z])([A-Za-z](?:_\{?[A-Za-z0-9]+\}?|[0-9]*)'?)\(")
+
+
+def _suspicious(text: str, sides: tuple[Node, ...], question: ExpressionQuestion) -> list[str]:
+    """Readings worth a second look: ``h(x + 1)`` multiplies h by (x + 1) when h is a quantity;
+    a scalar answer where every quantity of the question is a vector or matrix."""
+    vocabulary = question.compiled.vocabulary
+    notes = []
+    for name in dict.fromkeys(_NAME_AGAINST_PARENTHESIS.findall(text)):
+        if vocabulary.symbol(name) is not None and vocabulary.function(name) is None:
+            notes.append(
+                f"{name}(…) is read as {name} · (…): {name} is a quantity here, not a function"
+            )
+    shaped = [info for info in vocabulary.symbols.values() if info.role == "value"]
+    if shaped and all(info.shape for info in shaped):
+        for side in sides:
+            try:
+                value = question.compiled.judge.values(side)[0]
+            except EvaluationError:
+                continue
+            if value.size == 1 and not any(isinstance(n, (Sym, Deriv)) for n in walk(side)):
+                notes.append("this is a number, while the question's quantities are vectors and "
+                             "matrices: is that what you meant?")
+                break
+    return notes
+
+
 # --- mutation testing --------------------------------------------------------------------------
 
 _SWAPS = [("sigma", "tanh"), ("σ", "tanh"), ("tanh", "sigma"), ("sin", "cos"), ("cos", "sin"),
@@ -590,6 +637,7 @@ def mutants(question: ExpressionQuestion, answer: Any) -> list[Mutant]:
 
 KIND = Kind(
     name="expression", model=ExpressionQuestion, grade=grade, precheck=precheck, mutants=mutants,
+    read_back=read_back,
     sections={"contexts": Annotated[dict[str, MathContext], Field(
         default_factory=dict,
         description="Named quantities and graphs that expression questions share (context: NAME).",
