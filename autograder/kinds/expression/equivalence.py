@@ -229,19 +229,27 @@ def _factor_hint(mine: "sympy.Expr", theirs: "sympy.Expr", vocabulary: Vocabular
     if not missing and not extra:
         return ""
     names = _display_names(vocabulary)
-    parts = []
-    if missing:
-        parts.append("missing factor " + ", ".join(_show(base, names) for base in missing))
-    if extra:
-        parts.append("unexpected factor " + ", ".join(_show(base, names) for base in extra))
+    parts = [_factor_list(label, [_show(base, names) for base in bases])
+             for label, bases in (("missing", missing), ("unexpected", extra)) if bases]
     return "; ".join(parts)
+
+
+def _factor_list(label: str, shown: list[str | None]) -> str:
+    """"missing factor f'_2", "unexpected factors x, w_1", "an unexpected factor" (unnamed)."""
+    named = [name for name in shown if name is not None]
+    unnamed = len(shown) - len(named)
+    if not named:
+        article = "an" if label[0] in "aeiou" else "a"
+        return f"{article} {label} factor" if unnamed == 1 else f"{unnamed} {label} factors"
+    text = f"{label} factor{'s' if len(shown) > 1 else ''} {', '.join(named)}"
+    return text + (f" and {unnamed} more" if unnamed else "")
 
 
 def _display_names(vocabulary: Vocabulary) -> dict[str, str]:
     return {key: info.display for key, info in vocabulary.symbols.items()}
 
 
-def _show(base: "sympy.Expr", names: dict[str, str]) -> str:
+def _show(base: "sympy.Expr", names: dict[str, str]) -> str | None:
     if base.is_Symbol:
         if base.name in names:
             return names[base.name]
@@ -249,4 +257,4 @@ def _show(base: "sympy.Expr", names: dict[str, str]) -> str:
             of, wrt = base.name[1:].split("/d", 1)
             return f"∂{of}/∂{wrt}"
         return base.name
-    return "a factor"
+    return None

@@ -603,6 +603,79 @@ def _suspicious(text: str, sides: tuple[Node, ...], question: ExpressionQuestion
     return notes
 
 
+# --- linting the rubric's feedback ---------------------------------------------------------------
+
+_MAX_WINDOW = 12
+_DICTATES = re.compile(
+    r"\b(add|adding|multiply by|divide by|subtract|replace \S+ (?:with|by)|use|write|insert|include|"
+    r"drop|remove|swap in|put)\s+(?P<what>[^\s,;:.!?]+(?:\s+[^\s,;:.!?]+)?)",
+    re.IGNORECASE,
+)
+
+
+def lint(question: ExpressionQuestion) -> list[str]:
+    """Feedback that gives the answer away: a mistake's feedback that contains the expected
+    answer (or an accepted one, or anything equal to it: its math is parsed and compared), or
+    that dictates the fix ("add ȳ") instead of saying what is wrong."""
+    compiled = question.compiled
+    problems = []
+    for part, (_, fields, _) in zip(compiled.parts, question.answer_parts(), strict=True):
+        label = f"part {part.name}: " if part.name else ""
+        for mistake in fields.mistakes:
+            leak = _leaked(mistake.feedback, part, question)
+            if leak:
+                problems.append(f"{label}the feedback of mistake {mistake.answer!r} contains {leak!r}, "
+                                "which equals the expected answer")
+            dictated = _dictated(mistake.feedback, compiled.vocabulary)
+            if dictated:
+                problems.append(f"{label}the feedback of mistake {mistake.answer!r} dictates the fix "
+                                f"({dictated!r}): say what is wrong, not what to write")
+    return problems
+
+
+def _math_candidates(text: str) -> Iterator[str]:
+    """Every run of up to a dozen words of ``text`` (trailing punctuation dropped), and every
+    `…` or $…$ span: where math may hide in prose."""
+    yield from (code or tex for code, tex in re.findall(r"`([^`]+)`|\$([^$]+)\$", text))
+    words = text.split()
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + _MAX_WINDOW) + 1):
+            yield " ".join(words[start:end]).strip(".,;:!?\"'()`")
+
+
+def _leaked(feedback: str, part: _Part, question: ExpressionQuestion) -> str:
+    """The first piece of ``feedback`` equal to an expected answer of ``part``, else ''."""
+    compiled = question.compiled
+    for candidate in dict.fromkeys(_math_candidates(feedback)):
+        if not candidate:
+            continue
+        try:
+            sides = parse(candidate, compiled.vocabulary).sides
+        except NotationError:
+            continue
+        for side in sides:
+            try:
+                expanded = compiled.graph.substitute(side)
+                if any(compiled.judge.compare(expanded, expected).equal for expected in part.expected):
+                    return candidate
+            except (EvaluationError, NotationError, KeyError, ValueError):
+                continue
+    return ""
+
+
+def _dictated(feedback: str, vocabulary: Vocabulary) -> str:
+    """An imperative ("add", "use", "multiply by") followed by a quantity of the question."""
+    for match in _DICTATES.finditer(feedback):
+        for what in (match.group("what"), match.group("what").split()[0]):
+            try:
+                sides = parse(what, vocabulary).sides
+            except NotationError:
+                continue
+            if any(isinstance(node, (Sym, Deriv)) for side in sides for node in walk(side)):
+                return match.group(0)
+    return ""
+
+
 # --- mutation testing --------------------------------------------------------------------------
 
 _SWAPS = [("sigma", "tanh"), ("σ", "tanh"), ("tanh", "sigma"), ("sin", "cos"), ("cos", "sin"),
@@ -637,7 +710,7 @@ def mutants(question: ExpressionQuestion, answer: Any) -> list[Mutant]:
 
 KIND = Kind(
     name="expression", model=ExpressionQuestion, grade=grade, precheck=precheck, mutants=mutants,
-    read_back=read_back,
+    read_back=read_back, lint=lint,
     sections={"contexts": Annotated[dict[str, MathContext], Field(
         default_factory=dict,
         description="Named quantities and graphs that expression questions share (context: NAME).",
