@@ -143,8 +143,10 @@ def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
     if session.options.mode == "check":
         problems = kind.precheck(question, answer.value)
         figures = kind.draw(question, answer.value) if kind.draw and not problems else ()
+        readings = tuple(kind.read_back(question, answer.value)) if kind.read_back and not problems else ()
         return result(
-            0.0, "problem" if problems else "ok", tuple(problems) or ("Answer found and readable.",), figures
+            0.0, "problem" if problems else "ok",
+            tuple(problems) or readings or ("Answer found and readable.",), figures,
         )
     verdict = kind.grade(question, answer.value)
     return result(round(verdict.credit * question.points, 4), "graded", verdict.messages, verdict.figures)

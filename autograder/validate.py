@@ -59,6 +59,7 @@ def lint(course: Course) -> list[str]:
     for question_id, oracle in load_oracles(course.rubric.questions, course.reference_dir).items():
         if isinstance(oracle, OracleError):
             problems.append(f"question {question_id}: {oracle}")
+    problems += _kind_lint(course.rubric)
     code_time = sum(
         q.time_limit or assignment.time_limit
         for q in course.rubric.questions
@@ -70,6 +71,16 @@ def lint(course: Course) -> list[str]:
             f"of overhead exceeds total_time_limit ({assignment.total_time_limit:g} s): "
             "a slow submission would lose questions at the end"
         )
+    return problems
+
+
+def _kind_lint(rubric: Rubric) -> list[str]:
+    """What each question's kind finds wrong in its rubric (feedback that gives the answer away)."""
+    problems = []
+    for question in rubric.questions:
+        kind = rubric.kinds[question.kind]
+        if kind.lint is not None:
+            problems += [f"question {question.id}: {problem}" for problem in kind.lint(question)]
     return problems
 
 

@@ -119,6 +119,9 @@ def parse_yaml(text: str, path: Path, label: str | None = None, aliases: bool = 
         line = _mark_line(error)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         where = f"{label}:{line}" if line else label
+        if "escape character" in problem:  # "\partial" in double quotes
+            problem += (": in double quotes a backslash starts an escape; put LaTeX in single "
+                        "quotes ('\\partial L') or a | block")
         raise YamlError(f"{where}: not valid YAML: {problem}") from None
     except (RecursionError, ValueError, TypeError) as error:
         raise YamlError(f"{label}: not valid YAML: {type(error).__name__}") from None

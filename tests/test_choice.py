@@ -64,7 +64,8 @@ def test_wrong_answers_get_zero_and_say_why(spec: ChoiceQuestion, answer: Any, m
 @pytest.mark.parametrize(
     ("spec", "answer", "problem"),
     [
-        (SHAPE, "(1, m)", "cannot read 'm' as a size: use whole numbers or the symbols of the question (k), e.g. (3, 4)"),
+        (SHAPE, "(1, m + 1)", "cannot read 'm + 1' as a size: write whole numbers or names, separated by commas, e.g. (3, 4) or (n, 1)"),
+        (OPTION, "\tanh", "your answer contains a tab where you probably wrote \\tanh: in double quotes YAML reads \\t as an escape, so \"\\tanh\" loses its backslash; put the answer in single quotes ('…') or a | block, where a backslash stays a backslash"),
         (SHAPE, {"a": 1}, "expected text, got a mapping"),
         (OPTION, "E", "answer with one of A, B, C"),
         (YESNO, "maybe", "answer yes or no"),
@@ -83,6 +84,13 @@ def test_unreadable_answers_are_explained(spec: ChoiceQuestion, answer: Any, pro
     assert verdict.credit == 0.0
     assert verdict.messages == (f"Could not read your answer: {problem}.",)
     assert precheck(spec, answer) == [problem]
+
+
+def test_a_size_name_the_question_lacks_reads_and_is_judged_without_saying_so() -> None:
+    """(k,) for a question whose answer has no k: check must not reveal that (issue 19)."""
+    assert precheck(SHAPE, "(1, m)") == []
+    assert grade(SHAPE, "(1, m)").credit == 0
+    assert "m" not in grade(SHAPE, "(1, m)").messages[0].replace("(1, m)", "")
 
 
 def test_known_mistake_gives_its_feedback_and_partial_credit() -> None:

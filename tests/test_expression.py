@@ -153,7 +153,12 @@ def test_sides_all_takes_the_points_of_a_wrong_equation() -> None:
         ("sigmoid-derivative", "e^{-x} / (1 + e^{-x})^2", 0, "must not use exp"),
         ("sigmoid-derivative", "sigma(x) - sigma(x)^2", 1, "Correct"),
         ("sign-indicators", "[x > 0] - [x < 0]", 1, "Correct"),
-        ("sign-indicators", "1_{x >= 0} - 1_{x < 0}", 1, "Correct"),  # equal off the kink
+        # equal off the kink, wrong at x = 0: switching points are always tried (issue 19)
+        ("sign-indicators", "1_{x >= 0} - 1_{x < 0}", 0, "exactly where a case switches"),
+        ("sign-indicators", "2 [x > 0] - 1", 0, "exactly where a case switches"),
+        ("sign-indicators", "1_{x > 0} - 1_{-x > 0}", 1, "Correct"),
+        # Heaviside's value at 0 is a convention: [y ≥ 0] for ReLU's derivative is as right
+        ("residual-dldw", "outer(v, u) + diag([y >= 0]) (I + W.T) v x^T", 2, "Correct"),
         ("n-theta", "d_h d + d_h + m d_h + m", 1, "Correct"),
         ("n-theta", "d_h d + m d_h", 0, "Count the biases"),
         ("relu3", "f(x) = W3 relu(W2 relu(W1 x + b1) + b2) + b3", 1, "Correct"),
@@ -273,3 +278,52 @@ def test_a_matrix_plus_a_scalar_of_another_shape_is_wrong_not_a_grader_fault() -
     verdict = grade(question, mine)
     assert verdict.credit == pytest.approx(0.7)
     assert "W1: not right" in " ".join(verdict.messages)
+
+
+# --- issue 19: reading back, the YAML quoting trap, strict sides, words, the lint ---------------
+
+from autograder.kinds.expression.kind import lint, read_back  # noqa: E402
+
+
+def test_check_reads_each_answer_back_in_one_canonical_line() -> None:
+    assert read_back(q(BACKPROP, "q1-w2"), "dL/dh3 * f3' * w4 * f2' * x") == ["read as: ∂L/∂h₃ · f₃′ · w₄ · f₂′ · x"]
+    notes = read_back(q(BACKPROP, "q1-b2"), "x(w1 + w2)")
+    assert notes[0] == "read as: x · (w₁ + w₂)"
+    assert "not a function" in notes[1]
+
+
+@pytest.mark.parametrize(("answer", "meant"), [("\tanh(x)", "\\tanh"), ("\frac{x}{2}", "\\frac"), ("\beta x", "\\beta")])
+def test_control_characters_from_double_quotes_are_named_with_the_fix(answer: str, meant: str) -> None:
+    question = q(BACKPROP, "q1-w2")
+    (problem,) = precheck(question, answer)
+    assert meant in problem and "single quotes" in problem
+    assert "unknown name" not in " ".join(grade(question, answer).messages)
+
+
+@pytest.mark.parametrize("answer", ["x w4 f2' f3' dL/dh3 = x", "x = x w4 f2' f3' dL/dh3", "dL/dh3 f3' w4 f2' x = dL/dh3 f3' w3 f2' x"])
+def test_guessing_several_sides_never_scores_and_never_says_which_side_was_right(answer: str) -> None:
+    score, message = points(BACKPROP, "q1-w2", answer)
+    assert score == 0
+    assert "side 1" not in message and "side 2" not in message and "one side is right" not in message
+
+
+def test_words_and_justifications() -> None:
+    assert points(BACKPROP, "q2-dydz", "zero")[0] == 5
+    assert points(BACKPROP, "q2-dydz", "0, since there is no path from z to y")[0] == 5
+    assert points(BACKPROP, "q2-dydz", "dy/dz = 0")[0] == 5
+
+
+def test_seed_rubrics_pass_the_feedback_lint() -> None:
+    for name in ("backprop-basics", "derivatives-convnets", "mlp-backprop", "perceptron-weights", "relu-networks"):
+        rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
+        assert [p for question in rubric.questions if isinstance(question, ExpressionQuestion) for p in lint(question)] == []
+
+
+def test_the_lint_finds_feedback_that_gives_the_answer_away() -> None:
+    question = q(BACKPROP, "q1-w2")
+    mistake = question.mistakes[0].model_copy(update={"feedback": "It should be `x f2' w4 f3' dL/dh3`. Use w4."})
+    leaky = question.model_copy(update={"mistakes": [mistake]})
+    leaky.__dict__.pop("compiled", None)
+    problems = lint(leaky)
+    assert any("equals the expected answer" in p for p in problems)
+    assert any("dictates the fix" in p for p in problems)

@@ -104,6 +104,11 @@ class Kind:
     name and its annotated type with a default (e.g. the expression kind's ``contexts``). While a
     rubric validates, the raw data of every section is in the validation context by its name.
 
+    ``read_back`` (optional) says, for ``check``, how a well-formed answer was read (a math
+    answer as one canonical line) and what looks suspicious, never whether it is right.
+    ``lint`` (optional) finds problems in a question's rubric that loading cannot (feedback that
+    gives the answer away), for ``autograder validate``.
+
     Fields students must not see are marked on the model with :class:`Secret`.
     """
 
@@ -118,6 +123,8 @@ class Kind:
     mutants: Callable[[Any, Any], list[Mutant]] | None = None
     code_targets: Callable[[Any], frozenset[str] | None] | None = None
     sections: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    read_back: Callable[[Any, Any], list[str]] | None = None
+    lint: Callable[[Any], list[str]] | None = None
 
 
 class Kinds(Mapping[str, Kind]):

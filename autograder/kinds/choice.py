@@ -12,10 +12,12 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Union
 
 from pydantic import Field, model_validator
 
+from autograder.kinds.answer_text import control_problem, mistake_message, sentence
 from autograder.kinds.base import Kind, Mutant, Secret, Verdict, split_parts
 from autograder.kinds.mutants import per_part
 from autograder.rubric_models import PositiveNumber, QuestionBase, StrictModel
@@ -120,6 +122,9 @@ class ChoiceQuestion(QuestionBase, _AnswerFields):
 
 def _text(raw: Any) -> str:
     if isinstance(raw, str):
+        problem = control_problem(raw)
+        if problem:
+            raise AnswerFormatError(problem)
         return raw.strip()
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return str(raw)
@@ -201,7 +206,10 @@ _SHAPE_SPLIT = re.compile(r"\s*(?:,|\bx\b|×|\*|\bby\b|\\times(?![A-Za-z]))\s*")
 _SHAPE_LATEX = re.compile(r"\$|\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\mathbb\s*\{\s*R\s*\}\s*\^|ℝ\s*\^")
 
 
-def _read_shape(raw: Any, spec: _AnswerFields) -> Shape:
+def _read_shape(raw: Any, spec: _AnswerFields, declared_only: bool = False) -> Shape:
+    """A shape: whole numbers and names. Any name reads (grading then finds it wrong), so that
+    an error never says which names the question's answer uses; the rubric's own shapes
+    (``declared_only``) must use declared names."""
     if isinstance(raw, (list, tuple)):
         items = [_text(item) for item in raw]
     else:
@@ -221,15 +229,19 @@ def _read_shape(raw: Any, spec: _AnswerFields) -> Shape:
         item = item.strip()
         if re.fullmatch(r"\d+", item):
             dims.append(int(item))
-        elif item in spec.symbols:
+        elif item in spec.symbols or (not declared_only and _SIZE_NAME.fullmatch(item)):
             dims.append(item)
+        elif declared_only:
+            raise AnswerFormatError(f"'{_clip(item)}' is not one of the symbols ({', '.join(spec.symbols)})")
         else:
-            allowed = ", ".join(spec.symbols) if spec.symbols else "none"
             raise AnswerFormatError(
-                f"cannot read '{_clip(item)}' as a size: use whole numbers or the symbols "
-                f"of the question ({allowed}), e.g. (3, 4)"
+                f"cannot read '{_clip(item)}' as a size: write whole numbers or names, separated "
+                "by commas, e.g. (3, 4) or (n, 1)"
             )
     return tuple(dims)
+
+
+_SIZE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,20}")
 
 
 def _read_text(raw: Any, spec: _AnswerFields) -> str:
@@ -261,6 +273,8 @@ def _check_answer_fields(spec: _AnswerFields) -> None:
     if spec.type != "option" and spec.options:
         raise ValueError("options are only for type option")
     reader = _READERS[spec.type]
+    if spec.type == "shape":
+        reader = partial(_read_shape, declared_only=True)
     for label, raw in [("expected", spec.expected)] + [("accept", a) for a in spec.accept] + [
         ("mistakes", m.answer) for m in spec.mistakes
     ]:
@@ -287,14 +301,14 @@ def _grade_part(raw: Any, spec: _AnswerFields) -> _PartResult:
     try:
         value = reader(raw, spec)
     except AnswerFormatError as error:
-        return _PartResult(0.0, f"could not read your answer: {error}.")
+        return _PartResult(0.0, sentence(f"could not read your answer: {error}"))
     targets = [reader(spec.expected, spec)] + [reader(a, spec) for a in spec.accept]
     if any(_same(spec.type, value, target, spec) for target in targets):
         return _PartResult(1.0, "correct.")
     shown = _show(value)
     for mistake in spec.mistakes:
         if _same(spec.type, value, reader(mistake.answer, spec), spec):
-            return _PartResult(mistake.credit, f"{shown} is not right. {mistake.feedback}")
+            return _PartResult(mistake.credit, mistake_message(mistake.credit, mistake.feedback, shown))
     hint = _hint(spec.type, value, targets)
     return _PartResult(0.0, f"{shown} is not right." + (f" {hint}" if hint else ""))
 

@@ -31,9 +31,10 @@ class ManualQuestion(QuestionBase):
 
 def message(question: QuestionBase) -> str:
     """What the student reads in place of a score."""
-    worth = f"{question.points:g} bonus" if question.bonus else f"{question.points:g}"
+    unit = "point" if question.points == 1 else "points"
+    worth = f"{question.points:g} bonus {unit}" if question.bonus else f"{question.points:g} {unit}"
     what = getattr(question, "what", ManualQuestion.model_fields["what"].default)
-    return f"Graded by hand ({worth} points): {what}."
+    return f"Graded by hand ({worth}): {what}."
 
 
 def grade(question: ManualQuestion, answer: Any) -> Verdict:

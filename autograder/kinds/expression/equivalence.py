@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from autograder.kinds.expression.kinks import agree_where_defined, kink_points, solve_scalar, switch_arguments
 from autograder.kinds.expression.nodes import Deriv, Node, walk
 from autograder.kinds.expression.numeric import EvaluationError, Evaluator, describe_shape, sample_values
 from autograder.kinds.expression.vocabulary import Vocabulary
@@ -63,7 +64,11 @@ class Judge:
 
     def _point(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Random free quantities; defined ones (y = W x) computed from them, in order."""
-        point = sample_values(self.vocabulary, rng)
+        return self._defined(sample_values(self.vocabulary, rng))
+
+    def _defined(self, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``point`` with its defined quantities computed from the free ones, in order."""
+        point = dict(point)
         for key, node in self.definitions:
             value = self._evaluate(node, point)
             declared = point[key]
@@ -103,9 +108,43 @@ class Judge:
         ]
         if len(valid) < MIN_VALID_POINTS:
             return Outcome(False, "")
-        if all(self._close(a, b) for a, b in valid):
-            return Outcome(True)
-        return Outcome(False, self._difference_hint(valid, mine, theirs))
+        if not all(self._close(a, b) for a, b in valid):
+            return Outcome(False, self._difference_hint(valid, mine, theirs))
+        if not self._agree_at_switches(answer, expected):
+            return Outcome(False, "it differs from the answer exactly where a case switches (at a kink or jump)")
+        return Outcome(True)
+
+    def _agree_at_switches(self, answer: Node, expected: Node) -> bool:
+        """Equal at every point where a switch in either tree changes case (see :mod:`kinks`)."""
+        arguments = switch_arguments((answer, expected))
+        if not arguments:
+            return True
+        defined = {key for key, _ in self.definitions}
+        free = frozenset(
+            key for key, info in self.vocabulary.symbols.items() if info.role == "value" and key not in defined
+        )
+        points = kink_points(arguments, self._points[:2], free, self._scalar_roots, dict(self.definitions))
+        evaluate = Evaluator(self.vocabulary, at_switch=True)
+        for point in points:
+            try:
+                point = self._defined(point)
+                got, want = _squeeze(evaluate(answer, point)), _squeeze(evaluate(expected, point))
+            except EvaluationError:
+                continue
+            if got.shape == want.shape and not agree_where_defined(got, want, self._close):
+                return False
+        return True
+
+    def _scalar_roots(self, argument: Node, key: str, base: dict[str, np.ndarray]) -> list[float]:
+        from autograder.kinds.expression.symbolic import NotScalar, symbol_for, to_sympy
+
+        scalars = self._scalars | _derivative_keys(argument)
+        try:
+            expression = to_sympy(argument, scalars)
+        except NotScalar:
+            return []
+        others = {symbol_for(k): float(base[k].reshape(-1)[0]) for k in scalars if k != key and k in base}
+        return solve_scalar(expression, symbol_for(key), others)
 
     def _close(self, got: np.ndarray, want: np.ndarray) -> bool:
         if not np.all(np.isfinite(got)):
@@ -190,19 +229,27 @@ def _factor_hint(mine: "sympy.Expr", theirs: "sympy.Expr", vocabulary: Vocabular
     if not missing and not extra:
         return ""
     names = _display_names(vocabulary)
-    parts = []
-    if missing:
-        parts.append("missing factor " + ", ".join(_show(base, names) for base in missing))
-    if extra:
-        parts.append("unexpected factor " + ", ".join(_show(base, names) for base in extra))
+    parts = [_factor_list(label, [_show(base, names) for base in bases])
+             for label, bases in (("missing", missing), ("unexpected", extra)) if bases]
     return "; ".join(parts)
+
+
+def _factor_list(label: str, shown: list[str | None]) -> str:
+    """"missing factor f'_2", "unexpected factors x, w_1", "an unexpected factor" (unnamed)."""
+    named = [name for name in shown if name is not None]
+    unnamed = len(shown) - len(named)
+    if not named:
+        article = "an" if label[0] in "aeiou" else "a"
+        return f"{article} {label} factor" if unnamed == 1 else f"{unnamed} {label} factors"
+    text = f"{label} factor{'s' if len(shown) > 1 else ''} {', '.join(named)}"
+    return text + (f" and {unnamed} more" if unnamed else "")
 
 
 def _display_names(vocabulary: Vocabulary) -> dict[str, str]:
     return {key: info.display for key, info in vocabulary.symbols.items()}
 
 
-def _show(base: "sympy.Expr", names: dict[str, str]) -> str:
+def _show(base: "sympy.Expr", names: dict[str, str]) -> str | None:
     if base.is_Symbol:
         if base.name in names:
             return names[base.name]
@@ -210,4 +257,4 @@ def _show(base: "sympy.Expr", names: dict[str, str]) -> str:
             of, wrt = base.name[1:].split("/d", 1)
             return f"∂{of}/∂{wrt}"
         return base.name
-    return "a factor"
+    return None

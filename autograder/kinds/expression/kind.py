@@ -10,9 +10,12 @@ answer is parsed safely (:mod:`autograder.kinds.expression`), then judged like a
 - a known mistake → its feedback and credit; anything else → 0, with a hint (transposed, wrong
   sign, a factor missing, a path missing) that does not give the answer away.
 
-``A = B`` answers are judged side by side: ``sides: best`` takes the best correct side, ``all``
-gives nothing when any side is wrong. A side that only restates the question (``dL/dw1``) is
-skipped. Shared quantities and graphs live in the rubric's ``contexts``.
+``A = B = C`` answers are judged by what they claim, that every side is equal to the answer
+(``sides: strict``, the default): a wrong side is a wrong claim, so listing guesses earns nothing,
+and feedback never points at the side that was right; only a correct chain keeps its
+``chain_credit`` when its expansion is wrong. ``all`` gives nothing when any side is wrong, and
+``best`` (opt-in, lenient) the best side's credit. A side that only restates the question
+(``dL/dw1``) is skipped. Shared quantities and graphs live in the rubric's ``contexts``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import Field, ValidationInfo, model_validator
 
+from autograder.kinds.answer_text import answer_words, control_problem, mistake_message, sentence
 from autograder.kinds.base import Kind, Mutant, Secret, Verdict, split_parts
 from autograder.kinds.expression import (
     EvaluationError,
@@ -38,13 +42,14 @@ from autograder.kinds.expression import (
 )
 from autograder.kinds.expression.parser import leibniz_keys
 from autograder.kinds.expression.chain import as_path, chain_products
-from autograder.kinds.expression.nodes import Call, Deriv, Node, derivative_key, walk
+from autograder.kinds.expression.nodes import Call, Deriv, Node, Sym, derivative_key, walk
+from autograder.kinds.expression.show import show
 from autograder.kinds.expression.vocabulary import FUNCTIONS
 from autograder.kinds.mutants import per_part
 from autograder.seeds import question_seed
 from autograder.rubric_models import PositiveNumber, QuestionBase, StrictModel
 
-SideRule = Literal["best", "all"]
+SideRule = Literal["strict", "all", "best"]
 # What stands in for ``expected`` in the public rubric, in every question and part.
 PLACEHOLDER_MATH = "0"
 
@@ -145,7 +150,12 @@ class ExpressionQuestion(QuestionBase, MathContext, _AnswerFields):
     chain_credit: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Credit for a correct chain that is not expanded."
     )
-    sides: SideRule = Field(default="best", description="How A = B answers are judged.")
+    sides: SideRule = Field(
+        default="strict",
+        description="How A = B answers are judged: strict (every side must be right; a correct "
+        "chain with a wrong expansion keeps chain_credit), all (any wrong side: 0), best (the "
+        "best side; lenient).",
+    )
     tolerance_rel: float = Field(default=1e-6, ge=0)
     tolerance_abs: float = Field(default=1e-9, ge=0)
 
@@ -222,6 +232,7 @@ class _Part:
     weight: float
     expected: tuple[Node, ...]
     target: Deriv | None
+    restates: Node | None  # a side equal to this only names what is asked (dL/dw1, h^a)
     restated: re.Pattern[str] | None
     mistakes: tuple[_Mistake, ...]
     forbid: frozenset[str]
@@ -310,11 +321,13 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
         for node in expected:
             _check_expanded(node, vocabulary, "expected")
             judge.values(node)  # a shape fault in the rubric shows now, not at grading
-        target = None
+        target, restates = None, None
         if fields.target is not None and leibniz_keys(fields.target) is not None:
             node = _parse_one(fields.target, vocabulary, "target")
             assert isinstance(node, Deriv)
-            target = node
+            target = restates = node
+        elif fields.target is not None:
+            restates = _parse_target(fields.target, vocabulary)
         mistakes = tuple(
             _Mistake(graph.substitute(_parse_one(m.answer, vocabulary, "mistake")), m.feedback, m.credit)
             for m in fields.mistakes
@@ -328,8 +341,16 @@ def _compile(question: ExpressionQuestion) -> _Compiled:
             restated = re.compile(
                 rf"^\s*{re.escape(fields.target.strip())}\s*((\\(left|[bB]igg?l?)\s*)?\([^=]*\))?\s*=(?!=)"
             )
-        parts.append(_Part(name, weight, expected, target, restated, mistakes, forbid))
+        parts.append(_Part(name, weight, expected, target, restates, restated, mistakes, forbid))
     return _Compiled(vocabulary, graph, judge, tuple(parts))
+
+
+def _parse_target(text: str, vocabulary: Vocabulary) -> Node | None:
+    """A target that is a declared quantity (h^a), as a node; None for a function's name (f)."""
+    try:
+        return _parse_one(text, vocabulary, "target")
+    except NotationError:
+        return None
 
 
 def _check_expanded(node: Node, vocabulary: Vocabulary, label: str) -> None:
@@ -378,7 +399,7 @@ def _judge_side(side: Node, part: _Part, question: ExpressionQuestion) -> _Side:
     try:
         outcomes = [judge.compare(expanded, expected) for expected in part.expected]
     except EvaluationError as error:
-        return _Side(0.0, f"your expression cannot be evaluated: {error}.", True)
+        return _Side(0.0, sentence(f"your expression cannot be evaluated: {error}"), True)
     if any(outcome.equal for outcome in outcomes):
         if not chain:
             return _Side(1.0, "correct.", False)
@@ -391,11 +412,11 @@ def _judge_side(side: Node, part: _Part, question: ExpressionQuestion) -> _Side:
     for mistake in part.mistakes:
         try:
             if judge.compare(expanded, mistake.node).equal:
-                return _Side(mistake.credit, f"not right. {mistake.feedback}", mistake.credit == 0)
+                return _Side(mistake.credit, mistake_message(mistake.credit, mistake.feedback), mistake.credit == 0)
         except EvaluationError:
             continue
     hint = _chain_hint(side, part, graph, vocabulary) if chain else outcomes[0].hint
-    return _Side(0.0, "not right" + (f": {hint}." if hint else "."), True)
+    return _Side(0.0, sentence("not right" + (f": {hint}" if hint else "")), True)
 
 
 def _chain_hint(side: Node, part: _Part, graph: Graph, vocabulary: Vocabulary) -> str:
@@ -433,8 +454,12 @@ def _read(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[tuple[No
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         return (), "write the answer as text, e.g. \"dL/dh3 * f3' * x\""
     text = str(raw)
+    problem = control_problem(text)
+    if problem:
+        return (), problem
     if part.restated is not None:
         text = part.restated.sub("", text, count=1)
+    text, _justification = answer_words(text)
     try:
         return parse(text, question.compiled.vocabulary).sides, ""
     except NotationError as error:
@@ -455,22 +480,47 @@ def _grade_part(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[fl
     banned = _forbidden(sides, part)
     if banned:
         return 0.0, banned + "."
-    if part.target is not None:
-        sides = tuple(side for side in sides if side != part.target)
+    if part.restates is not None:
+        sides = tuple(side for side in sides if side != part.restates)
+    elif len(sides) > 1:  # no target given: a lone ∂y/∂z that is not given names the question
+        vocabulary = question.compiled.vocabulary
+        sides = tuple(s for s in sides if not (isinstance(s, Deriv) and s.key not in vocabulary.symbols))
     if not sides:
         return 0.0, "you restated the question: write what it equals."
     results = [_judge_side(side, part, question) for side in sides]
-    best = max(results, key=lambda result: result.credit)
+    if len(results) == 1:
+        return results[0].credit, results[0].message
+    return _several_sides(results, question.sides, question.chain_credit)
+
+
+_CLAIM = "an equation claims that all its sides are equal, and here they are not all right"
+
+
+def _several_sides(results: list[_Side], rule: SideRule, chain_credit: float) -> tuple[float, str]:
+    """An ``A = B = C`` answer's credit and message under the question's side rule.
+
+    The message never says which side was right when another was wrong: a student who lists
+    guesses learns nothing about which guess to keep. Hints for the wrong sides show only when
+    no side is right, or when the one right side is a chain (whose credit says so anyway).
+    """
+    right = [result for result in results if not result.wrong]
     wrong = [(index, result) for index, result in enumerate(results, 1) if result.wrong]
-    if not wrong or len(results) == 1:
-        return best.credit, best.message
-    credit = 0.0 if question.sides == "all" else best.credit
-    shown = "; ".join(f"side {index} of your equation is {result.message}" for index, result in wrong)
-    if best.wrong:
-        return credit, shown
-    lead = "your chain of local derivatives is right" if best.credit < 1 else "one side is right"
-    rule = " (every side must be right)" if question.sides == "all" else ""
-    return credit, f"{lead}, but {shown.rstrip('.')}{rule}."
+    if not wrong:
+        return min(1.0, max(result.credit for result in right)), "correct." if any(
+            result.credit == 1 for result in right) else right[0].message
+    details = "; ".join(f"side {index} of your equation is {result.message.rstrip('.')}" for index, result in wrong)
+    if not right:
+        return 0.0, sentence(details)
+    chains = [result for result in right if 0 < result.credit < 1 and result.credit == chain_credit]
+    if rule == "best":
+        return max(result.credit for result in right), sentence(f"one side is right, but {_CLAIM}")
+    if rule == "all":
+        return 0.0, sentence(f"not right: {_CLAIM} (every side must be right)")
+    if chains and len(right) == len(chains):
+        return chain_credit, sentence(f"your chain of local derivatives is right, but {details}")
+    if chains:
+        return chain_credit, sentence(f"your chain of local derivatives is right, but {_CLAIM}")
+    return 0.0, sentence(f"not right: {_CLAIM}")
 
 
 def grade(question: ExpressionQuestion, answer: Any) -> Verdict:
@@ -507,6 +557,125 @@ def precheck(question: ExpressionQuestion, answer: Any) -> list[str]:
     return problems
 
 
+def read_back(question: ExpressionQuestion, answer: Any) -> list[str]:
+    """How each answer was read, as one canonical Unicode line, and what looks suspicious (a
+    name written against parentheses that is not a function, a scalar in a question of vectors);
+    never whether it is right. Only for answers that :func:`precheck` found readable."""
+    raws, problem = split_parts([part.name for part in question.compiled.parts], answer)
+    if problem:
+        return []
+    lines = []
+    vocabulary = question.compiled.vocabulary
+    for part, raw in zip(question.compiled.parts, raws, strict=True):
+        sides, issue = _read(raw, part, question)
+        if issue or not sides:
+            continue
+        prefix = f"{part.name}: " if part.name else ""
+        lines.append(f"{prefix}read as: {' = '.join(show(side, vocabulary) for side in sides)}")
+        lines += [prefix + note for note in _suspicious(str(raw), sides, question)]
+    return lines
+
+
+_NAME_AGAINST_PARENTHESIS = re.compile(r"(?<![\\A-Za-z])([A-Za-z](?:_\{?[A-Za-z0-9]+\}?|[0-9]*)'?)\(")
+
+
+def _suspicious(text: str, sides: tuple[Node, ...], question: ExpressionQuestion) -> list[str]:
+    """Readings worth a second look: ``h(x + 1)`` multiplies h by (x + 1) when h is a quantity;
+    a scalar answer where every quantity of the question is a vector or matrix."""
+    vocabulary = question.compiled.vocabulary
+    notes = []
+    for name in dict.fromkeys(_NAME_AGAINST_PARENTHESIS.findall(text)):
+        if vocabulary.symbol(name) is not None and vocabulary.function(name) is None:
+            notes.append(
+                f"{name}(…) is read as {name} · (…): {name} is a quantity here, not a function"
+            )
+    shaped = [info for info in vocabulary.symbols.values() if info.role == "value"]
+    if shaped and all(info.shape for info in shaped):
+        for side in sides:
+            try:
+                value = question.compiled.judge.values(side)[0]
+            except EvaluationError:
+                continue
+            if value.size == 1 and not any(isinstance(n, (Sym, Deriv)) for n in walk(side)):
+                notes.append("this is a number, while the question's quantities are vectors and "
+                             "matrices: is that what you meant?")
+                break
+    return notes
+
+
+# --- linting the rubric's feedback ---------------------------------------------------------------
+
+_MAX_WINDOW = 12
+_DICTATES = re.compile(
+    r"\b(add|adding|multiply by|divide by|subtract|replace \S+ (?:with|by)|use|write|insert|include|"
+    r"drop|remove|swap in|put)\s+(?P<what>[^\s,;:.!?]+(?:\s+[^\s,;:.!?]+)?)",
+    re.IGNORECASE,
+)
+
+
+def lint(question: ExpressionQuestion) -> list[str]:
+    """Feedback that gives the answer away: a mistake's feedback that contains the expected
+    answer (or an accepted one, or anything equal to it: its math is parsed and compared), or
+    that dictates the fix ("add ȳ") instead of saying what is wrong."""
+    compiled = question.compiled
+    problems = []
+    for part, (_, fields, _) in zip(compiled.parts, question.answer_parts(), strict=True):
+        label = f"part {part.name}: " if part.name else ""
+        for mistake in fields.mistakes:
+            leak = _leaked(mistake.feedback, part, question)
+            if leak:
+                problems.append(f"{label}the feedback of mistake {mistake.answer!r} contains {leak!r}, "
+                                "which equals the expected answer")
+            dictated = _dictated(mistake.feedback, compiled.vocabulary)
+            if dictated:
+                problems.append(f"{label}the feedback of mistake {mistake.answer!r} dictates the fix "
+                                f"({dictated!r}): say what is wrong, not what to write")
+    return problems
+
+
+def _math_candidates(text: str) -> Iterator[str]:
+    """Every run of up to a dozen words of ``text`` (trailing punctuation dropped), and every
+    `…` or $…$ span: where math may hide in prose."""
+    yield from (code or tex for code, tex in re.findall(r"`([^`]+)`|\$([^$]+)\$", text))
+    words = text.split()
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + _MAX_WINDOW) + 1):
+            yield " ".join(words[start:end]).strip(".,;:!?\"'()`")
+
+
+def _leaked(feedback: str, part: _Part, question: ExpressionQuestion) -> str:
+    """The first piece of ``feedback`` equal to an expected answer of ``part``, else ''."""
+    compiled = question.compiled
+    for candidate in dict.fromkeys(_math_candidates(feedback)):
+        if not candidate:
+            continue
+        try:
+            sides = parse(candidate, compiled.vocabulary).sides
+        except NotationError:
+            continue
+        for side in sides:
+            try:
+                expanded = compiled.graph.substitute(side)
+                if any(compiled.judge.compare(expanded, expected).equal for expected in part.expected):
+                    return candidate
+            except (EvaluationError, NotationError, KeyError, ValueError):
+                continue
+    return ""
+
+
+def _dictated(feedback: str, vocabulary: Vocabulary) -> str:
+    """An imperative ("add", "use", "multiply by") followed by a quantity of the question."""
+    for match in _DICTATES.finditer(feedback):
+        for what in (match.group("what"), match.group("what").split()[0]):
+            try:
+                sides = parse(what, vocabulary).sides
+            except NotationError:
+                continue
+            if any(isinstance(node, (Sym, Deriv)) for side in sides for node in walk(side)):
+                return match.group(0)
+    return ""
+
+
 # --- mutation testing --------------------------------------------------------------------------
 
 _SWAPS = [("sigma", "tanh"), ("σ", "tanh"), ("tanh", "sigma"), ("sin", "cos"), ("cos", "sin"),
@@ -541,6 +710,7 @@ def mutants(question: ExpressionQuestion, answer: Any) -> list[Mutant]:
 
 KIND = Kind(
     name="expression", model=ExpressionQuestion, grade=grade, precheck=precheck, mutants=mutants,
+    read_back=read_back, lint=lint,
     sections={"contexts": Annotated[dict[str, MathContext], Field(
         default_factory=dict,
         description="Named quantities and graphs that expression questions share (context: NAME).",

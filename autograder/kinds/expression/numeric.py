@@ -135,9 +135,11 @@ def _sample(info: SymbolInfo, dims: Mapping[str, int], rng: np.random.Generator)
 
 @dataclass(frozen=True)
 class Evaluator:
-    """Evaluates trees of one question at given values."""
+    """Evaluates trees of one question at given values; ``at_switch`` leaves Heaviside(0) and
+    ReLU′(0), whose values are a convention, undefined (NaN)."""
 
     vocabulary: Vocabulary
+    at_switch: bool = False
 
     def __call__(self, node: Node, values: Values) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -328,7 +330,10 @@ class Evaluator:
         if func == "l1norm":
             return np.array(float(np.sum(np.abs(args[0]))))
         if func in _ELEMENTWISE:
-            return np.asarray(_ELEMENTWISE[func](args[0]), dtype=float)
+            value = np.asarray(_ELEMENTWISE[func](args[0]), dtype=float)
+            if self.at_switch and func in {"heaviside", "relu'"}:
+                value = np.where(args[0] == 0, np.nan, value)
+            return value
         if func == "softmax":
             return _softmax(args[0])
         if func in {"max", "min"}:
