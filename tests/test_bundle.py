@@ -24,22 +24,11 @@ from autograder.kinds.choice import PLACEHOLDER_EXPECTED
 from autograder.kinds.expression.kind import PLACEHOLDER_MATH
 from autograder.rubric import open_course, rubric_model
 from autograder.rubric_models import QuestionBase, StrictModel
+from benchmarks.gradescope_like import unpack
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = ["backprop-basics", "relu-networks", "mlp-backprop", "perceptron-weights", "derivatives-convnets"]
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
-
-
-def unpack(archive: Path, into: Path) -> None:
-    """Like Gradescope's unzip: files keep the modes stored in the zip; all readable."""
-    with zipfile.ZipFile(archive) as opened:
-        for info in opened.infolist():
-            target = into / info.filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(opened.read(info))
-            os.chmod(target, (info.external_attr >> 16) & 0o777 or 0o644)
-    for directory, _, _ in os.walk(into):
-        os.chmod(directory, 0o755)
 
 
 def gradescope_run(root: Path, submission: Path) -> dict[str, Any]:
