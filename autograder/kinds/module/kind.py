@@ -402,10 +402,12 @@ def _case_traits(question: ModuleQuestion, index: int) -> dict[str, str]:
     return traits
 
 
-def common_trait(traits: list[dict[str, str]], failing: set[int], batch: str = "batch") -> str | None:
+def common_trait(traits: list[dict[str, str]], failing: set[int], batch: str = "batch",
+                 constants: frozenset[str] = frozenset()) -> str | None:
     """'wrong whenever g is sigmoid' (every failing case has it, no passing case does), or 'right
-    only when batch is 1' (the reverse), or None when nothing sets them apart. One case alone
-    has many traits of its own: then only the batch size, or a trait no other one shares, is named."""
+    only when batch is 1' (the reverse), or None when nothing sets them apart. Several traits
+    may: a batch of 1 is named first (the usual edge), then a constant (an activation), the
+    dtype, a size; one case alone is named only by such a trait."""
     passing = set(range(len(traits))) - failing
     if not failing or not passing:
         return None
@@ -414,9 +416,9 @@ def common_trait(traits: list[dict[str, str]], failing: set[int], batch: str = "
         found = [key for key, value in first.items()
                  if all(traits[i].get(key) == value for i in cases)
                  and all(traits[i].get(key) != value for i in others)]
-        key = batch if batch in found else found[0] if len(found) == 1 or (found and len(cases) > 1) else None
-        if key is not None:
-            return f"{words} {key} is {first[key]}"
+        found.sort(key=lambda k: (not (k == batch and first[k] == "1"), k not in constants, k != "dtype"))
+        if found and (len(found) == 1 or len(cases) > 1 or found[0] in {*constants, batch, "dtype"}):
+            return f"{words} {found[0]} is {first[found[0]]}"
     return None
 
 
@@ -479,7 +481,8 @@ def grade(question: ModuleQuestion, answer: Any) -> Verdict:
             failure = first[check.name] = per_case[min(failing)][check.name]
             message = f"In {failure.where}, {check.name} {failure.problem.rstrip('.')}."
             if len(failing) < len(scored):
-                common = common_trait(traits, {scored.index(i) for i in failing}, question.batch)
+                common = common_trait(traits, {scored.index(i) for i in failing}, question.batch, frozenset(
+                    n for i in scored for n in {**question.constants, **question.cases[i].constants}))
                 message += (f" It is right in {len(scored) - len(failing)} of {len(scored)} cases"
                             + (f": {common}." if common else "."))
             messages.append(message)
