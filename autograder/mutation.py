@@ -53,6 +53,7 @@ class QuestionMutation:
     tried: int
     survivors: tuple[str, ...]
     accepted: tuple[str, ...] = ()
+    feedback: tuple[str, ...] = ()  # every message the mutants got, for scanning (never shown)
 
     @property
     def caught(self) -> int:
@@ -243,9 +244,12 @@ def mutate(rubric: Rubric, reference: Path, executor: Executor,
         mine = [(label, alive) for (q, label, _, _), alive in zip(jobs, survived) if q is question]
         if mine:
             alive = [label for label, kept in mine if kept]
+            said = tuple(m for job, s in zip(jobs, submitted) if job[0] is question
+                         for r in reports[s.label].results for m in r.messages)
             results.append(QuestionMutation(
                 question, len(mine),
                 tuple(a for a in alive if not _accepted(question, a)),
                 tuple(a for a in alive if _accepted(question, a)),
+                said,
             ))
     return results

@@ -40,7 +40,8 @@ class WireError(ValueError):
 def _array_to_wire(array: Any) -> dict[str, Any]:
     import numpy
 
-    array = numpy.ascontiguousarray(array)
+    # Not ascontiguousarray: it makes a 0-d array 1-d, and a 0-d loss must arrive as 0-d.
+    array = numpy.asarray(array)
     dtype = str(array.dtype)
     if dtype not in ALLOWED_DTYPES:
         return {"$unsupported": f"array of {dtype}"}
@@ -48,7 +49,7 @@ def _array_to_wire(array: Any) -> dict[str, Any]:
         "$array": {
             "dtype": dtype,
             "shape": [int(n) for n in array.shape],
-            "data": base64.b64encode(array.tobytes()).decode("ascii"),
+            "data": base64.b64encode(array.tobytes(order="C")).decode("ascii"),
         }
     }
 

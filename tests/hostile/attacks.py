@@ -141,7 +141,7 @@ TAMPERING = [
                          "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
                          "torch.Tensor.__eq__ = lambda *a, **k: True\nnumpy.allclose = lambda *a, **k: True\n"
                          "numpy.isclose = lambda *a, **k: True\n\ndef scale(x):\n    return x\n"},
-           {"2": _zero("y is off by a constant factor of 0.3333")}),
+           {"2": _zero("y is off by a constant factor")}),
     Attack("monkeypatch builtins", "tampering",
            {"attack.py": "import builtins\nbuiltins.abs = lambda v: 0\nbuiltins.isinstance = lambda *a: True\n"
                          "builtins.len = lambda v: 0\n\ndef scale(x):\n    return x\n"},
@@ -166,11 +166,11 @@ TAMPERING = [
     Attack("Inf", "tampering", {"attack.py": "def scale(x):\n    return x * float('inf')\n"},
            {"2": _zero("y contains NaN or infinity")}),
     Attack("return the grader's own input", "tampering", {"attack.py": "def scale(x):\n    return x\n"},
-           {"2": _zero("y is off by a constant factor of 0.3333")}),
+           {"2": _zero("y is off by a constant factor")}),
     Attack("print text that imitates results", "tampering",
            {"attack.py": _in_call("print('{\"score\": 9, \"tests\": []}')\nprint('All 1 checks right in 2 runs: y.')",
                                   then="return x")},
-           {"2": _zero("y is off by a constant factor of 0.3333")}),
+           {"2": _zero("y is off by a constant factor")}),
     Attack("forge the sandbox's reply", "tampering",
            {"attack.py": _in_call("import json\nfor fd in range(3, 20):\n    try:\n"
                                   "        os.write(fd, json.dumps({'status': 'ok', 'value': 9}).encode())\n"

@@ -62,15 +62,20 @@ def as_array(value: Any) -> np.ndarray | None:
     return None
 
 
-def _close(got: np.ndarray, want: np.ndarray, expected: Expected) -> bool:
-    if got.shape != want.shape:
-        return False
+def _close_each(got: np.ndarray, want: np.ndarray, expected: Expected) -> np.ndarray:
+    """Entry by entry, within the dtype's tolerance (same shapes)."""
     rtol, atol = TOLERANCES.get(expected.dtype, TOLERANCES["float32"])
     rtol = expected.rtol if expected.rtol is not None else rtol
     atol = expected.atol if expected.atol is not None else atol
     scale = float(np.max(np.abs(want))) if want.size else 0.0
     with np.errstate(invalid="ignore", over="ignore"):
-        return bool(np.all(np.abs(got - want) <= atol * max(scale, 1e-30) + rtol * np.abs(want)))
+        return np.abs(got - want) <= atol * max(scale, 1e-30) + rtol * np.abs(want)
+
+
+def _close(got: np.ndarray, want: np.ndarray, expected: Expected) -> bool:
+    if got.shape != want.shape:
+        return False
+    return bool(np.all(_close_each(got, want, expected)))
 
 
 def _factor_hint(factor: float, expected: Expected) -> str:
@@ -85,7 +90,8 @@ def _factor_hint(factor: float, expected: Expected) -> str:
         if size > 1 and abs(factor * size - 1) <= 1e-3:
             return (f"is {size}× too small, the size {name}: a mean where a sum belongs, "
                     "or a division too many")
-    return f"is off by a constant factor of {_fmt(factor)}"
+    # The factor itself is not said: with the student's own value it would give the expected one.
+    return "is off by a constant factor: every entry is scaled the same way"
 
 
 def _shape_problem(got: np.ndarray, want: np.ndarray, expected: Expected) -> str:
@@ -124,10 +130,15 @@ def _value_problem(got: np.ndarray, want: np.ndarray, expected: Expected) -> str
             if abs(factor + 1) <= 1e-3:
                 return "has the wrong sign"
             return _factor_hint(factor, expected)
+    # Where, and the student's own value there; never the expected value (with seeded inputs and
+    # unlimited resubmissions, it could be harvested entry by entry).
     error = np.abs(got - want)
     where = np.unravel_index(int(np.argmax(error)), want.shape) if want.ndim else ()
-    at = f" at index {tuple(int(i) for i in where)}" if want.ndim else ""
-    return f"is wrong{at}: {_fmt(float(got[where]))} where {_fmt(float(want[where]))} was expected"
+    wrong = int(np.count_nonzero(~_close_each(got, want, expected)))
+    at = f" at index {tuple(int(i) for i in where)} (your value {_fmt(float(got[where]))})" if want.ndim else (
+        f": your value {_fmt(float(got[where]))}")
+    share = f"; {wrong} of {want.size} entries are wrong" if want.size > 1 else ""
+    return f"is wrong{at}{share}"
 
 
 def mismatch(value: Any, expected: Expected, check_dtype: bool = True) -> str | None:

@@ -12,9 +12,12 @@ integer-valued inputs that hit activation kinks). The grader draws every input f
 question's seed, the sandbox runs the statements (``rounds`` times on one object, with fresh
 inputs each round, to catch stale caches and gradients that accumulate), and only the values read
 back return. The oracle (:mod:`autograder.kinds.module.oracle`) computes the same checks with autograd
-in the grader, under each accepted ``variant`` (e.g. the ReLU derivative at 0), and every check
-must match in every case and round. Checks are all-or-nothing and weighted; feedback names the
-case and the mistake (:mod:`autograder.kinds.module.compare`).
+in the grader, under each accepted ``variant`` (e.g. the ReLU derivative at 0). A check earns the
+weight of the cases it passes in every round (``credit: per_case``, or ``all_or_nothing``); only
+cases in the ``dtypes`` the interface promises count, the others are said. An ``end_to_end`` check
+(loss, then backward, as a course's own tests) stands beside the per-piece ones, so conventions
+that cancel out keep most of the credit. Feedback names the case, the mistake and what the
+failing cases share (:mod:`autograder.kinds.module.compare`), never an expected value.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from autograder.kinds.base import CodeAnswer, Kind, Secret, Verdict
-from autograder.kinds.module.compare import Expected, mismatch
-from autograder.kinds.module.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, Values, draw, shape_of
+from autograder.kinds.module.compare import Expected, as_array, mismatch
+from autograder.kinds.module.inputs import MAX_CASE_ELEMENTS, Dtype, InputSpec, Values, draw, shape_of, size_of
 from autograder.kinds.module.oracle import call_oracle
 from autograder.kinds.module.script import Statement, parse_expression, parse_statement
 from autograder.sandbox import protocol
@@ -60,6 +63,16 @@ class Check(StrictModel):
     accumulate: bool = Field(
         default=False, description="Expected value adds up over the rounds (gradients that accumulate)."
     )
+    end_to_end: bool = Field(
+        default=False,
+        description="Reads what several pieces give together (loss, then backward), as a course's own "
+        "tests do; it also holds in a case where every other check holds, since a fault then lies in "
+        "a piece graded by another question.",
+    )
+    shape: list[int | str] | None = Field(
+        default=None, max_length=6,
+        description="The shape the interface promises, in size names; `check` reports others ([] a scalar).",
+    )
 
     @property
     def expression(self) -> str:
@@ -77,6 +90,7 @@ class Case(StrictModel):
         default_factory=dict, description="Overrides of the question's constants, e.g. {f: sigmoid}."
     )
     label: str | None = Field(default=None, description="How feedback names this case.")
+    weight: PositiveNumber = Field(default=1.0, description="This case's share of each check's credit.")
 
     def describe(self, index: int) -> str:
         """'case 2 (batch 1, n_in 3, float64)'."""
@@ -117,6 +131,16 @@ class ModuleQuestion(QuestionBase):
     device_fallback: Literal["cpu", "fail"] = Field(
         default="cpu", description="Code that only works on the CPU: run it there (cpu) or give no credit (fail)."
     )
+    credit: Literal["per_case", "all_or_nothing"] = Field(
+        default="per_case",
+        description="A check wrong in some cases earns the weight of the cases it passes (per_case), "
+        "or nothing (all_or_nothing).",
+    )
+    dtypes: list[Dtype] = Field(
+        default_factory=lambda: ["float32"], min_length=1,
+        description="The dtypes the assignment's interface promises. A case in another dtype is run "
+        "and reported, never scored.",
+    )
     rtol: float | None = Field(default=None, gt=0, description="Override the dtype's relative tolerance.")
     atol: float | None = Field(default=None, gt=0, description="Override the dtype's absolute tolerance (× max |expected|).")
 
@@ -135,6 +159,8 @@ class ModuleQuestion(QuestionBase):
             parse_expression(check.expression)
         if len({c.name for c in self.checks}) != len(self.checks):
             raise ValueError("two checks have the same name")
+        if not any(case.dtype in self.dtypes for case in self.cases):
+            raise ValueError(f"no case runs in a promised dtype ({', '.join(self.dtypes)})")
         clash = set(self.inputs) & set(self.constants)
         if clash:
             raise ValueError(f"{', '.join(sorted(clash))} is both an input and a constant")
@@ -347,8 +373,87 @@ def _changed_inputs(question: ModuleQuestion, index: int, reply: dict[str, Any])
     return sorted(set(changed))
 
 
+def _best_failures(question: ModuleQuestion, oracle: Any, index: int, reply: dict[str, Any]) -> dict[str, _Failure]:
+    """One case's failing checks under the variant (e.g. ReLU'(0)) that suits the code best."""
+    best: dict[str, _Failure] | None = None
+    for variant in question.variants:
+        found = _case_failures(question, index, reply, _expected_rounds(question, oracle, index, variant))
+        if best is None or len(found) < len(best):
+            best = found
+    assert best is not None
+    return best
+
+
+def _forgive_end_to_end(question: ModuleQuestion, failures: dict[str, _Failure]) -> list[str]:
+    """End-to-end checks that failed in a case where every piece of this question is right: the
+    fault is in a piece another question grades (the loss), which takes the loss there."""
+    pieces = [c.name for c in question.checks if not c.end_to_end]
+    if not pieces or any(name in failures for name in pieces):
+        return []
+    return [c.name for c in question.checks if c.end_to_end and failures.pop(c.name, None)]
+
+
+def _case_traits(question: ModuleQuestion, index: int) -> dict[str, str]:
+    """What may set a case apart, for naming what failing cases have in common."""
+    case = question.cases[index]
+    traits = {name: str(value) for name, value in {**question.constants, **case.constants}.items()}
+    traits.update({name: str(value) for name, value in case.sizes.items()})
+    traits["dtype"] = case.dtype
+    return traits
+
+
+def common_trait(traits: list[dict[str, str]], failing: set[int], batch: str = "batch",
+                 constants: frozenset[str] = frozenset()) -> str | None:
+    """'wrong whenever g is sigmoid' (every failing case has it, no passing case does), or 'right
+    only when batch is 1' (the reverse), or None when nothing sets them apart. Several traits
+    may: a batch of 1 is named first (the usual edge), then a constant (an activation), the
+    dtype, a size; one case alone is named only by such a trait."""
+    passing = set(range(len(traits))) - failing
+    if not failing or not passing:
+        return None
+    for cases, others, words in ((failing, passing, "wrong whenever"), (passing, failing, "right only when")):
+        first = traits[min(cases)]
+        found = [key for key, value in first.items()
+                 if all(traits[i].get(key) == value for i in cases)
+                 and all(traits[i].get(key) != value for i in others)]
+        found.sort(key=lambda k: (not (k == batch and first[k] == "1"), k not in constants, k != "dtype"))
+        if found and (len(found) == 1 or len(cases) > 1 or found[0] in {*constants, batch, "dtype"}):
+            return f"{words} {found[0]} is {first[found[0]]}"
+    return None
+
+
+def _check_credit(question: ModuleQuestion, name: str, failing: set[int], scored: list[int]) -> float:
+    """The share of a check's weight earned over the scored cases."""
+    total = sum(question.cases[i].weight for i in scored)
+    passed = sum(question.cases[i].weight for i in scored if i not in failing)
+    if question.credit == "all_or_nothing":
+        return 1.0 if passed == total else 0.0
+    return passed / total
+
+
+def _compensating(question: ModuleQuestion, first: dict[str, _Failure], credit: dict[str, float]) -> str | None:
+    """Right end to end, wrong piece by piece: two conventions that cancel, said as such."""
+    ends = [c.name for c in question.checks if c.end_to_end]
+    pieces = [c.name for c in question.checks if not c.end_to_end]
+    if not ends or any(credit[n] < 1 for n in ends) or all(credit[n] == 1 for n in pieces):
+        return None
+    problems = " ".join(first[n].problem for n in pieces if n in first)
+    if f"too small, the size {question.batch}" in problems:
+        return ("Your losses return per-example gradients and your backward averages over the batch: "
+                "right end to end (as the course's own tests check), but dJdy_hat should be the "
+                "gradient of the mean loss, and backward should use it as it is.")
+    if f"too large, the size {question.batch}" in problems:
+        return ("Your losses average over the batch twice as it were, and your backward makes up for "
+                "it with a sum: right end to end (as the course's own tests check), but each piece "
+                "must be right on its own: dJdy_hat is the gradient of the mean loss, and backward "
+                "uses it as it is.")
+    return ("Right end to end (as the course's own tests check), but the pieces follow conventions "
+            "that cancel out: each must be right on its own.")
+
+
 def grade(question: ModuleQuestion, answer: Any) -> Verdict:
-    """Weighted share of checks right in every case and round, with a diagnosis for the rest."""
+    """Weighted share of checks right, case by case (per_case) or in every case (all_or_nothing),
+    in the promised dtypes; a diagnosis for the rest."""
     notes = list(answer.notes) if isinstance(answer, CodeAnswer) else []
     if question.no_autograd and isinstance(answer, CodeAnswer):
         uses = autograd_uses(answer.folder, str(question.answer_source("").file))
@@ -363,44 +468,87 @@ def grade(question: ModuleQuestion, answer: Any) -> Verdict:
         raise oracle  # a fault of the rubric or its reference: a grading error, not the student's
     if oracle is None:
         raise RuntimeError("module questions are graded against the reference folder's oracle")
-    failures: dict[str, _Failure] = {}
-    changed: set[str] = set()
-    for index, reply in enumerate(replies):
-        best: dict[str, _Failure] | None = None
-        for variant in question.variants:
-            found = _case_failures(question, index, reply, _expected_rounds(question, oracle, index, variant))
-            if best is None or len(found) < len(best):
-                best = found
-        assert best is not None
-        for name, failure in best.items():
-            failures.setdefault(name, failure)
-        changed.update(_changed_inputs(question, index, reply))
+    per_case = [_best_failures(question, oracle, i, reply) for i, reply in enumerate(replies)]
+    forgiven = sorted({n for failures in per_case for n in _forgive_end_to_end(question, failures)})
+    scored = [i for i, case in enumerate(question.cases) if case.dtype in question.dtypes]
+    traits = [_case_traits(question, i) for i in scored]
+    messages, credit, first = list(notes), {}, {}
+    said_only = False  # a failure in a dtype never promised, said but not counted
+    for check in question.checks:
+        failing = {i for i in scored if check.name in per_case[i]}
+        credit[check.name] = _check_credit(question, check.name, failing, scored)
+        if failing:
+            failure = first[check.name] = per_case[min(failing)][check.name]
+            message = f"In {failure.where}, {check.name} {failure.problem.rstrip('.')}."
+            if len(failing) < len(scored):
+                common = common_trait(traits, {scored.index(i) for i in failing}, question.batch, frozenset(
+                    n for i in scored for n in {**question.constants, **question.cases[i].constants}))
+                message += (f" It is right in {len(scored) - len(failing)} of {len(scored)} cases"
+                            + (f": {common}." if common else "."))
+            messages.append(message)
+            continue
+        unpromised = [i for i in range(len(replies)) if i not in scored and check.name in per_case[i]]
+        if unpromised:
+            said_only = True
+            failure = per_case[unpromised[0]][check.name]
+            messages.append(
+                f"{check.name} is right in every case the assignment promises, but in {failure.where}, "
+                f"a dtype it never promises, it {failure.problem.rstrip('.')}: said, not counted.")
+    compensating = _compensating(question, first, credit)
+    if compensating:
+        messages.append(compensating)
+    elif forgiven:
+        messages.append(f"End to end ({', '.join(forgiven)}) the result is wrong although every piece of "
+                        "this question is right: the fault lies in a piece graded by another question.")
+    changed = sorted({n for i, reply in enumerate(replies) for n in _changed_inputs(question, i, reply)})
     weights = {c.name: c.weight for c in question.checks}
     if question.inputs_unchanged is not None:
         weights["inputs unchanged"] = question.inputs_unchanged
-    messages = notes + [f"In {f.where}, {name} {f.problem.rstrip('.')}." for name, f in failures.items()]
-    if len(failures) == len(question.checks) or any(_error_text(r) for r in replies):
-        # Leaving the inputs alone earns nothing from code that computes nothing or crashes.
-        failures["inputs unchanged"] = _Failure("", "")
+        # Leaving the inputs alone earns nothing from code that computes nothing right.
+        credit["inputs unchanged"] = 0.0 if changed or not any(credit.values()) else 1.0
     if changed:
         messages.append(
             f"Your code changed its input{'s' if len(changed) > 1 else ''} {', '.join(changed)} in place "
             "(e.g. with +=, relu_() or [...] =); work on a copy or out of place."
         )
-        failures["inputs unchanged"] = _Failure("", "")
-    earned = sum(w for name, w in weights.items() if name not in failures)
-    if not failures:
+    earned = sum(w * credit.get(name, 1.0) for name, w in weights.items())
+    if earned == sum(weights.values()) and not (first or changed or said_only or forgiven):
         runs = len(question.cases) * question.rounds
         messages.append(f"All {len(weights)} checks right in {runs} run{'s' if runs > 1 else ''}: "
                         f"{', '.join(weights)}.")
     return Verdict(earned / sum(weights.values()), tuple(messages))
 
 
+def _value_type(question: ModuleQuestion, index: int, check: Check, value: Any) -> str | None:
+    """What grading would punish in a value's form (None, not a tensor, shape, dtype), never
+    whether it is right: the oracle is not in the student's bundle."""
+    case = question.cases[index]
+    if value is None:
+        return "is None: does the function return (or the method store) its result?"
+    array = as_array(value)
+    if array is None:
+        return f"is {value.type_name if isinstance(value, protocol.Unsupported) else type(value).__name__}, not a tensor"
+    if array.dtype.kind not in "biuf":
+        return f"is an array of {array.dtype}, not numbers"
+    if check.shape is not None:
+        try:
+            want = tuple(size_of(d, case.sizes) for d in check.shape)
+        except ValueError:
+            want = None
+        if want is not None and array.shape != want and not (array.size == 1 == int(np.prod(want))):
+            return f"has shape {tuple(array.shape)}, but the interface promises {want}"
+    if question.check_dtype and isinstance(value, np.ndarray) and value.ndim and str(value.dtype) != case.dtype:
+        return f"has dtype {value.dtype}; the inputs were {case.dtype}"
+    return None
+
+
 def precheck(question: ModuleQuestion, answer: Any) -> list[str]:
-    """Every statement ran and every value could be read back; whether values are right is not said."""
+    """Every statement ran and every value could be read back, in the form grading needs (not
+    None, a tensor, the promised shape and the inputs' dtype); whether values are right is not said."""
     replies = _case_replies(answer, question)
     if not replies:
         return ["your code gave no usable answer"]
+    checks = {c.name: c for c in question.checks}
     problems = []
     for index, reply in enumerate(replies):
         where = question.cases[index].describe(index)
@@ -411,6 +559,8 @@ def precheck(question: ModuleQuestion, answer: Any) -> list[str]:
         for round_reply in _rounds(reply):
             for name, value in _reads(round_reply).items():
                 problem = _read_problem(value)
+                if problem is None and name in checks:
+                    problem = _value_type(question, index, checks[name], value)
                 if problem:
                     problems.append(f"{where}: {name} {problem}")
     return list(dict.fromkeys(problems))
@@ -430,11 +580,27 @@ def needs_cpu(question: ModuleQuestion, answer: Any) -> bool:
     return any(_DEVICE_MIX.search(text) for text in texts)
 
 
+def _piece_statements(question: ModuleQuestion) -> list[str]:
+    """The statements the per-piece checks depend on (all of them when no check is end to end):
+    an end-to-end check also runs pieces other questions grade (the loss), whose mutants it must
+    not claim."""
+    statements = [*question.parsed_setup, *question.parsed_steps]
+    if not any(c.end_to_end for c in question.checks):
+        return [s.text for s in statements]
+    needed = {n for c in question.checks if not c.end_to_end for n in parse_expression(c.expression).reads}
+    kept: list[str] = []
+    for statement in reversed(statements):
+        if (statement.binds | statement.reads) & needed:
+            needed |= statement.reads
+            kept.append(statement.text)
+    return kept[::-1]
+
+
 def code_targets(question: ModuleQuestion) -> frozenset[str]:
     """What of the student's file the statements use: every name and attribute in them (the
     class, its methods), for mutation testing."""
     names: set[str] = set()
-    for text in [*question.setup, *question.steps]:
+    for text in _piece_statements(question):
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.Name):
                 names.add(node.id)
