@@ -23,12 +23,14 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from autograder.safefs import TreeLimits, copy_tree, remove_tree
 from autograder.sandbox import framing, protocol
 from autograder.sandbox.identity import SandboxSetupError, SandboxUser, lease_user
+from autograder.sandbox.sweep import sweep_account
 from autograder.sandbox.work import Request
 
 RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
@@ -97,38 +99,23 @@ def _signal_name(number: int) -> str:
 
 
 def _copy_submission(source: Path, dest: Path, limit: int) -> None:
-    """Copy regular files only (no symlinks, devices or FIFOs), within a size budget."""
-    budget = limit
-    for directory, subdirs, files in os.walk(source, followlinks=False):
-        subdirs[:] = [d for d in subdirs if d not in {"__MACOSX", ".git", "__pycache__"}]
-        relative = Path(directory).relative_to(source)
-        (dest / relative).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            origin = Path(directory) / name
-            info = origin.lstat()
-            if not origin.is_file() or origin.is_symlink() or info.st_size > budget:
-                continue
-            budget -= info.st_size
-            shutil.copyfile(origin, dest / relative / name, follow_symlinks=False)
+    """Copy regular files only (no symlinks, hard links, devices or FIFOs), never following a
+    link, within a budget of bytes, files and depth (:mod:`autograder.safefs`)."""
+    copy_tree(source, dest, TreeLimits(max_bytes=limit))
 
 
 def _chown_tree(root: Path, user: SandboxUser) -> None:
-    for directory, _, files in os.walk(root):
-        os.chown(directory, user.uid, user.gid)
-        for name in files:
-            os.chown(os.path.join(directory, name), user.uid, user.gid)
+    """Give the task's copy to the sandbox account (iteratively: the copy is bounded in depth)."""
+    os.chown(root, user.uid, user.gid, follow_symlinks=False)
+    for directory, subdirs, files in os.walk(root):
+        for name in subdirs + files:
+            os.chown(os.path.join(directory, name), user.uid, user.gid, follow_symlinks=False)
 
 
 def _remove_tree(root: Path) -> None:
-    def make_writable_and_retry(function: Any, path: str, _: Any) -> None:
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
-            function(path)
-        except OSError:
-            pass
-
-    shutil.rmtree(root, onerror=make_writable_and_retry)
+    """Delete a task's folder whatever the task left in it: thousands of nested folders,
+    unreadable modes, links (never followed)."""
+    remove_tree(root)
 
 
 def _become_subreaper() -> None:
@@ -416,9 +403,14 @@ class Sandbox:
             _copy_submission(submission_dir, workdir, limits.max_copy_bytes)
             if self.user is not None:
                 _chown_tree(workdir, self.user)
-            return self._spawn(task, workdir, limits, seed, device)
+            result = self._spawn(task, workdir, limits, seed, device)
+            # The device is the one the grader chose; the runner may only say it fell back to
+            # the CPU (no usable CUDA), never claim a device it was not given.
+            return replace(result, device=device if result.device == device else "cpu")
         finally:
             _remove_tree(workdir)
+            if self.user is not None:
+                sweep_account(self.user.uid)  # every process of it is dead by now (_finish)
 
     def _spawn(
         self, task: Request, workdir: Path, limits: Limits, seed: int, device: str
