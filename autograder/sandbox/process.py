@@ -29,6 +29,7 @@ from typing import Any, BinaryIO, Literal
 
 from autograder.safefs import TreeLimits, copy_tree, remove_tree
 from autograder.sandbox import framing, protocol
+from autograder.sandbox.checkouts import hidden_paths, refuse_without_namespaces
 from autograder.sandbox.identity import SandboxSetupError, SandboxUser, lease_user
 from autograder.sandbox.sweep import sweep_account
 from autograder.sandbox.work import Request
@@ -204,6 +205,22 @@ def _launcher(user: SandboxUser | None) -> list[str]:
     return []
 
 
+# Run by root inside the task's new mount namespace: cover each path, then become the task.
+_HIDE_SCRIPT = (
+    'while [ "$1" != "--" ]; do '
+    'if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k,mode=000 hidden "$1" || exit 97; '
+    'else mount --bind /dev/null "$1" || exit 97; fi; shift; done; shift; exec "$@"'
+)
+
+
+def _hiding(launcher: list[str], hidden: list[tuple[str, bool]]) -> list[str]:
+    """``unshare --net -- setpriv ...`` made ``unshare --net --mount --propagation private --
+    sh -c HIDE sh PATH... -- setpriv ...``: the cold start's way of hiding a checkout."""
+    split = launcher.index("--")
+    return [*launcher[:split], "--mount", "--propagation", "private", "--", "sh", "-c", _HIDE_SCRIPT, "sh",
+            *(path for path, _ in hidden), "--", *launcher[split + 1:]]
+
+
 def _starts(prefix: list[str]) -> bool:
     try:
         return subprocess.run(
@@ -245,9 +262,10 @@ class _Zygote:
     """The grader's end of ``zygote.py``: torch imported once, one fork per task."""
 
     def __init__(self, python: str, runner_dir: Path, env: dict[str, str], user: SandboxUser | None,
-                 isolate: bool) -> None:
+                 isolate: bool, hide: list[tuple[str, bool]]) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.user = user
+        self.hide = hide
         self.isolate = isolate
         self.broken = False
         self.busy = threading.Lock()  # one task at a time; a second thread starts cold instead
@@ -288,6 +306,7 @@ class _Zygote:
         """Send one task; the child runs it with the pipes' write ends as stdout and reply."""
         order = {
             "request": request, "workdir": str(workdir), "env": env, "isolate": self.isolate,
+            "hide": self.hide,
             "uid": self.user.uid if self.user else None, "gid": self.user.gid if self.user else None,
         }
         framing.send_message(self.channel, order, fds=(out_fd, reply_fd))
@@ -336,6 +355,7 @@ class Sandbox:
         self._launcher: list[str] | None = None
         self._zygote: _Zygote | None = None
         self._leases = ExitStack()
+        self._hidden: list[tuple[str, bool]] = []  # a checkout's entries no task may see
 
     @property
     def network_isolated(self) -> bool:
@@ -347,6 +367,12 @@ class Sandbox:
         self._leases = ExitStack()
         self.user = lease_user(self.user, self._leases)
         self._launcher = _launcher(self.user)
+        self._hidden = hidden_paths(self.user, self.python)
+        try:
+            refuse_without_namespaces(self._hidden, self.network_isolated)
+        except SandboxSetupError:
+            self._leases.close()
+            raise
         self._base = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         os.chmod(self._base, 0o711)  # others may enter, not list: workdirs stay private
         runner_dir = self._base / "runner"
@@ -362,7 +388,8 @@ class Sandbox:
 
     def _start_zygote(self, runner_dir: Path) -> _Zygote | None:
         try:
-            return _Zygote(self.python, runner_dir, self._env(runner_dir), self.user, self.network_isolated)
+            return _Zygote(self.python, runner_dir, self._env(runner_dir), self.user, self.network_isolated,
+                           self._hidden)
         except (OSError, ValueError, subprocess.SubprocessError):
             return None  # cold starts still work
 
@@ -440,6 +467,8 @@ class Sandbox:
         assert self._base is not None
         user_args: dict[str, Any] = {}
         launcher = self._launcher or []
+        if self._hidden and launcher:
+            launcher = _hiding(launcher, self._hidden)
         if self.user is not None and not launcher:
             # No setpriv on this machine: subprocess switches the user itself.
             user_args = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}
