@@ -190,6 +190,12 @@ def leftovers() -> list[str]:
 
 
 def _processes_of(user: str) -> list[str]:
+    """Live processes of ``user`` that descend from this test process.
+
+    The grader is a subreaper, so whatever a task detaches (``setsid``, double forks) is
+    reparented to it: counting descendants misses none of ours, and ignores the sandboxes of
+    other graders running on the same machine at the same time (other test runs).
+    """
     import pwd
 
     try:
@@ -200,11 +206,26 @@ def _processes_of(user: str) -> list[str]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == uid and b") Z" not in (entry / "stat").read_bytes():
+                if entry.stat().st_uid == uid and b") Z" not in (entry / "stat").read_bytes() \
+                        and _descends_from_us(int(entry.name)):
                     found.append(entry.name)
             except OSError:
                 continue
     return found
+
+
+def _descends_from_us(pid: int) -> bool:
+    ours = os.getpid()
+    for _ in range(64):
+        if pid == ours:
+            return True
+        if pid <= 1:
+            return False
+        try:
+            pid = int((Path("/proc") / str(pid) / "stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False
 
 
 @pytest.fixture(scope="session")
