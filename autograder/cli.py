@@ -15,7 +15,9 @@ from rich.markup import escape
 
 from autograder.grading import Options, grade
 from autograder.outcomes import Report
-from autograder.report.results import failure_results, gradescope_results, write_figures, write_results
+from autograder.report.results import (
+    failure_results, gradescope_results, reserve_results, write_figures, write_results,
+)
 from autograder.report.table import print_report
 from autograder.rubric import Course, RubricError, json_schema, open_course
 from autograder.sandbox import hide_from_others
@@ -138,6 +140,7 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
     """Gradescope's entry point: grade one submission, always write results.json."""
     started = time.monotonic()
     console = Console(width=120)
+    reserve_results(results)  # room for the real results even if a submission fills the disk
     try:
         if assignment is None:
             rubrics = sorted((source / "rubrics").glob("*.yaml"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import traceback
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ class _Session:
     oracles: dict[str, Oracle | OracleError] = field(default_factory=dict)
     answers: dict[str, Answers] = field(default_factory=dict)
     sandbox: Sandbox | None = None
+    budget_end: float = float("inf")  # time.monotonic() by which all grading must be done
 
     def answers_in(self, name: str) -> Answers:
         if name not in self.answers:
@@ -105,8 +106,10 @@ class _Session:
         run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device=device)
         kind = self.rubric.kinds[question.kind]
         notes: tuple[str, ...] = ()
-        if run.status == "ok" and run.device == "cuda" and kind.needs_cpu and kind.needs_cpu(question, run.value):
-            run = self.get_sandbox().run(task, self.submission.base, limits, seed=seed, device="cpu")
+        rerun = _cpu_rerun_limits(limits, run.seconds, self.budget_end)
+        if (run.status == "ok" and run.device == "cuda" and rerun is not None and kind.needs_cpu
+                and kind.needs_cpu(question, run.value)):
+            run = self.get_sandbox().run(task, self.submission.base, rerun, seed=seed, device="cpu")
             notes = ("Your code creates tensors on the CPU while its inputs are on the GPU (e.g. "
                      "torch.zeros(n) without device=x.device), so it was run on the CPU instead.",)
         if run.status == "ok":
@@ -122,6 +125,19 @@ class _Session:
             device=run.device,
             code_status=run.status,
         )
+
+
+def _cpu_rerun_limits(limits: Limits, spent_s: float, budget_end: float) -> Limits | None:
+    """The limits of a rerun on the CPU, or None when there is no time for one.
+
+    Whether code failed by mixing devices is read from the student's own error message, which
+    the student can forge; so the rerun gets only what is left of the question's own limit (and
+    of the assignment's budget): a forged error never buys more time than the question had.
+    """
+    left = min(limits.time_s - spent_s, budget_end - time.monotonic())
+    if left < 1.0:
+        return None
+    return replace(limits, time_s=left)
 
 
 def _judge(session: _Session, question: QuestionBase) -> QuestionResult:
@@ -183,6 +199,14 @@ def _early_sandbox(questions: list[QuestionBase], answers_file: str, stack: Exit
         return None
 
 
+def _unreadable(questions: list[QuestionBase], error: Exception, started: float, mode: Mode) -> Report:
+    """Every question a grading error when opening the submission itself failed: a fault of the
+    grader (what a student's folder can do wrong is a problem named per file), reported, and the
+    run goes on (a regrade never aborts at one submission)."""
+    results = tuple(_grading_error(q, error) for q in questions)
+    return Report(mode=mode, results=results, notes=(), devices=(), seconds=time.monotonic() - started)
+
+
 def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
           sandbox: Sandbox | None = None) -> Report:
     """Grade (or, in check mode, inspect) the submission in ``submission_dir``.
@@ -201,12 +225,15 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
         sandbox = sandbox or _early_sandbox(questions, assignment.answers_file, stack)
         # Before any student code runs (see load_oracles); a student's check needs none.
         oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
-        submission, cell_notes = with_notebooks(
-            open_submission(submission_dir, assignment.files), assignment.files, stack
-        )
+        try:
+            submission, cell_notes = with_notebooks(
+                open_submission(submission_dir, assignment.files), assignment.files, stack
+            )
+        except Exception as error:  # noqa: BLE001 - the submission's fault boundary: never a crash
+            return _unreadable(questions, error, started, options.mode)
         notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
-        notes += tuple(cell_notes)
-        session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox)
+        notes += tuple(cell_notes) + submission.notes
+        session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox, budget_end=budget_end)
         for question in questions:
             by_hand = rubric.kinds[question.kind].by_hand
             if by_hand:

@@ -40,6 +40,25 @@ class _StrictSafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+class _StudentLoader(_StrictSafeLoader):
+    """The strict loader for students' files, with bounded work per scalar.
+
+    PyYAML matches every plain scalar against its resolvers' regular expressions and builds
+    integers of any size (``0x`` followed by a megabyte of digits, or a sexagesimal
+    ``1:1:1:...`` whose value grows by a factor 60 per part: quadratic time). A plain scalar
+    longer than :data:`MAX_NUMBER_CHARS` is text, decided before any regex or ``int`` sees it.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:  # noqa: D102 - PyYAML hook
+        if kind is yaml.ScalarNode and implicit[0] and len(value) > MAX_NUMBER_CHARS:
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+
+# A plain scalar longer than this is never read as a number from a student's file.
+MAX_NUMBER_CHARS = 100
+
+
 @dataclass(frozen=True)
 class LoadedYaml:
     """A parsed YAML document with the line of every key and list item."""
@@ -98,14 +117,19 @@ def _mark_line(error: yaml.YAMLError) -> int | None:
     return None if mark is None else mark.line + 1
 
 
-def parse_yaml(text: str, path: Path, label: str | None = None, aliases: bool = False) -> LoadedYaml:
+def parse_yaml(text: str, path: Path, label: str | None = None, aliases: bool = False,
+               student: bool = False) -> LoadedYaml:
     """Parse one YAML document held in ``text``; ``label`` names it in error messages.
 
     ``aliases`` allows anchors, aliases and merge keys (for rubrics, which the instructor
-    writes); the data they expand to is bounded all the same.
+    writes); the data they expand to is bounded all the same. ``student`` also bounds the work
+    per scalar (:class:`_StudentLoader`).
     """
     label = label or str(path)
-    loader = yaml.SafeLoader(text) if aliases else _StrictSafeLoader(text)
+    if student:
+        loader: yaml.SafeLoader = _StudentLoader(text)
+    else:
+        loader = yaml.SafeLoader(text) if aliases else _StrictSafeLoader(text)
     try:
         node = loader.get_single_node()
         lines: dict[DataPath, int] = {}
@@ -123,14 +147,15 @@ def parse_yaml(text: str, path: Path, label: str | None = None, aliases: bool = 
             problem += (": in double quotes a backslash starts an escape; put LaTeX in single "
                         "quotes ('\\partial L') or a | block")
         raise YamlError(f"{where}: not valid YAML: {problem}") from None
-    except (RecursionError, ValueError, TypeError) as error:
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as error:
         raise YamlError(f"{label}: not valid YAML: {type(error).__name__}") from None
     finally:
         loader.dispose()
     return LoadedYaml(data=data, path=path, lines=lines)
 
 
-def load_yaml(path: Path, max_bytes: int, label: str | None = None, aliases: bool = False) -> LoadedYaml:
+def load_yaml(path: Path, max_bytes: int, label: str | None = None, aliases: bool = False,
+              student: bool = False) -> LoadedYaml:
     """Read and parse ``path`` as UTF-8 YAML of at most ``max_bytes`` bytes (see
     :func:`parse_yaml` for ``aliases``)."""
     label = label or str(path)
@@ -146,4 +171,4 @@ def load_yaml(path: Path, max_bytes: int, label: str | None = None, aliases: boo
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise YamlError(f"{label}:{line}: not UTF-8 text") from None
-    return parse_yaml(text, path, label, aliases)
+    return parse_yaml(text, path, label, aliases, student)

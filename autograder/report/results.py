@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.outcomes import QuestionResult, Report
+from autograder.safefs import fresh_dir, write_new
 from autograder.report.render import render
 from autograder.rubric import Rubric
 from autograder.rubric_models import QuestionBase
@@ -55,13 +56,20 @@ def figures_html(text: str, result: QuestionResult) -> str:
 
 
 def write_figures(folder: Path, results: tuple[QuestionResult, ...]) -> list[Path]:
-    """Each question's pictures as QUESTION.png (QUESTION-2.png, ...) in ``folder``."""
-    written = []
+    """Each question's pictures as QUESTION.png (QUESTION-2.png, ...) in ``folder``.
+
+    The folder is made fresh (whatever was there removed, links never followed) and every file
+    created new with ``O_EXCL | O_NOFOLLOW``: a symlink a student left in the output folder
+    must not make root write through it.
+    """
+    written: list[Path] = []
+    if not any(result.figures for result in results):
+        return written
+    fresh_dir(folder)
     for result in results:
         for index, figure in enumerate(result.figures, 1):
-            folder.mkdir(parents=True, exist_ok=True)
             path = folder / (result.id + (f"-{index}" if index > 1 else "") + ".png")
-            path.write_bytes(figure.png)
+            write_new(path, figure.png)
             written.append(path)
     return written
 
@@ -110,14 +118,64 @@ def failure_results(message: str, seconds: float = 0.0) -> dict[str, Any]:
     }
 
 
-def write_results(path: Path, results: dict[str, Any]) -> None:
-    """Write JSON atomically: a reader sees the old file or the whole new one, never a part."""
+# Bytes kept for results.json before grading starts (reserve_results).
+RESERVED_BYTES = 2 * 2**20
+
+
+def reserve_results(path: Path) -> None:
+    """Before grading: a valid results.json (a failure) padded to :data:`RESERVED_BYTES`, so that
+    the real one can be written over it in place even if a submission fills the disk."""
+    text = json.dumps(failure_results("The autograder did not finish grading your submission. "
+                                      "This is not a problem with your submission."), indent=2)
+    try:
+        write_results(path, None, text.encode() + b" " * (RESERVED_BYTES - len(text)))
+    except OSError:
+        pass  # no room even now: write_results will say so at the end
+
+
+def _in_place(path: Path, data: bytes) -> None:
+    """Overwrite the reserved file without new blocks (no truncation until the data is in)."""
+    fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
+
+
+def _shrunk(results: dict[str, Any]) -> bytes:
+    """The results with long outputs cut, to fit the reserved space."""
+    tests = [{**test, "output": str(test.get("output", ""))[:2000], "extra_data": {}}
+             for test in results.get("tests", [])]
+    return json.dumps({**results, "output": str(results.get("output", ""))[:4000], "tests": tests}).encode()
+
+
+def write_results(path: Path, results: dict[str, Any] | None, raw: bytes | None = None) -> None:
+    """Write JSON atomically: a reader sees the old file or the whole new one, never a part.
+
+    On a full disk, the file :func:`reserve_results` made is overwritten in place instead.
+    """
+    try:
+        _write_atomically(path, results, raw)
+    except OSError:
+        if results is None or not path.is_file():
+            raise
+        data = json.dumps(results, indent=2, allow_nan=False).encode() + b"\n"
+        _in_place(path, data if len(data) <= RESERVED_BYTES else _shrunk(results))
+
+
+def _write_atomically(path: Path, results: dict[str, Any] | None, raw: bytes | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".results-", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(results, stream, indent=2, allow_nan=False)
-            stream.write("\n")
+            if raw is not None:
+                stream.buffer.write(raw)
+            else:
+                json.dump(results, stream, indent=2, allow_nan=False)
+                stream.write("\n")
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

@@ -7,9 +7,12 @@ import os
 import pwd
 import stat
 import subprocess
+import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.safefs import private_dir
 
 DEFAULT_SANDBOX_USER = "student"
 
@@ -65,16 +68,39 @@ def lease_user(user: SandboxUser | None, stack: ExitStack) -> SandboxUser | None
         for n in range(1, 8)
         for entry in [_account(f"{user.name}-{n}")] if entry is not None and entry.pw_uid != 0
     ]
+    folder = lease_folder()
     for blocking, candidate in [(False, c) for c in family] + [(True, family[0])]:
-        lock = open(f"/tmp/autograder-sandbox-user-{candidate.uid}.lock", "a+")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except OSError:
-            lock.close()
-            continue
-        stack.callback(lock.close)
-        return candidate
+        fd = os.open(folder / f"user-{candidate.uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        held = ExitStack()
+        if _flock(fd, blocking, held):
+            stack.push(held.pop_all())
+            return candidate
+        held.close()
     raise SandboxSetupError("no sandbox account could be leased")  # not reached: the last waits
+
+
+def _flock(fd: int, blocking: bool, held: ExitStack) -> bool:
+    """Take an exclusive lock on ``fd`` (closed with ``held``); False when it is taken."""
+    held.callback(os.close, fd)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except OSError:
+        return False
+    return True
+
+
+def lease_folder() -> Path:
+    """Where the lease locks live: a mode-700 folder of root's, never a name in ``/tmp`` that a
+    sandbox account could have made first (a FIFO or a symlink there would stall or redirect
+    every later grader). ``/run`` when it is root's own, else a checked folder in ``/tmp``."""
+    run = Path("/run")
+    try:
+        info = run.lstat()
+        usable = stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o022
+    except OSError:
+        usable = False
+    base = run if usable and os.access(run, os.W_OK) else Path(tempfile.gettempdir())
+    return private_dir(base / f"autograder-leases-{os.geteuid()}")
 
 
 def check_account(python: str) -> str | None:

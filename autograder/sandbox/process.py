@@ -23,12 +23,15 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from autograder.safefs import TreeLimits, copy_tree, remove_tree
 from autograder.sandbox import framing, protocol
+from autograder.sandbox.checkouts import hidden_paths, refuse_without_namespaces
 from autograder.sandbox.identity import SandboxSetupError, SandboxUser, lease_user
+from autograder.sandbox.sweep import sweep_account
 from autograder.sandbox.work import Request
 
 RunStatus = Literal["ok", "error", "missing", "timeout", "crashed", "bad_reply"]
@@ -97,38 +100,23 @@ def _signal_name(number: int) -> str:
 
 
 def _copy_submission(source: Path, dest: Path, limit: int) -> None:
-    """Copy regular files only (no symlinks, devices or FIFOs), within a size budget."""
-    budget = limit
-    for directory, subdirs, files in os.walk(source, followlinks=False):
-        subdirs[:] = [d for d in subdirs if d not in {"__MACOSX", ".git", "__pycache__"}]
-        relative = Path(directory).relative_to(source)
-        (dest / relative).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            origin = Path(directory) / name
-            info = origin.lstat()
-            if not origin.is_file() or origin.is_symlink() or info.st_size > budget:
-                continue
-            budget -= info.st_size
-            shutil.copyfile(origin, dest / relative / name, follow_symlinks=False)
+    """Copy regular files only (no symlinks, hard links, devices or FIFOs), never following a
+    link, within a budget of bytes, files and depth (:mod:`autograder.safefs`)."""
+    copy_tree(source, dest, TreeLimits(max_bytes=limit))
 
 
 def _chown_tree(root: Path, user: SandboxUser) -> None:
-    for directory, _, files in os.walk(root):
-        os.chown(directory, user.uid, user.gid)
-        for name in files:
-            os.chown(os.path.join(directory, name), user.uid, user.gid)
+    """Give the task's copy to the sandbox account (iteratively: the copy is bounded in depth)."""
+    os.chown(root, user.uid, user.gid, follow_symlinks=False)
+    for directory, subdirs, files in os.walk(root):
+        for name in subdirs + files:
+            os.chown(os.path.join(directory, name), user.uid, user.gid, follow_symlinks=False)
 
 
 def _remove_tree(root: Path) -> None:
-    def make_writable_and_retry(function: Any, path: str, _: Any) -> None:
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
-            function(path)
-        except OSError:
-            pass
-
-    shutil.rmtree(root, onerror=make_writable_and_retry)
+    """Delete a task's folder whatever the task left in it: thousands of nested folders,
+    unreadable modes, links (never followed)."""
+    remove_tree(root)
 
 
 def _become_subreaper() -> None:
@@ -217,6 +205,22 @@ def _launcher(user: SandboxUser | None) -> list[str]:
     return []
 
 
+# Run by root inside the task's new mount namespace: cover each path, then become the task.
+_HIDE_SCRIPT = (
+    'while [ "$1" != "--" ]; do '
+    'if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k,mode=000 hidden "$1" || exit 97; '
+    'else mount --bind /dev/null "$1" || exit 97; fi; shift; done; shift; exec "$@"'
+)
+
+
+def _hiding(launcher: list[str], hidden: list[tuple[str, bool]]) -> list[str]:
+    """``unshare --net -- setpriv ...`` made ``unshare --net --mount --propagation private --
+    sh -c HIDE sh PATH... -- setpriv ...``: the cold start's way of hiding a checkout."""
+    split = launcher.index("--")
+    return [*launcher[:split], "--mount", "--propagation", "private", "--", "sh", "-c", _HIDE_SCRIPT, "sh",
+            *(path for path, _ in hidden), "--", *launcher[split + 1:]]
+
+
 def _starts(prefix: list[str]) -> bool:
     try:
         return subprocess.run(
@@ -258,9 +262,10 @@ class _Zygote:
     """The grader's end of ``zygote.py``: torch imported once, one fork per task."""
 
     def __init__(self, python: str, runner_dir: Path, env: dict[str, str], user: SandboxUser | None,
-                 isolate: bool) -> None:
+                 isolate: bool, hide: list[tuple[str, bool]]) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.user = user
+        self.hide = hide
         self.isolate = isolate
         self.broken = False
         self.busy = threading.Lock()  # one task at a time; a second thread starts cold instead
@@ -301,6 +306,7 @@ class _Zygote:
         """Send one task; the child runs it with the pipes' write ends as stdout and reply."""
         order = {
             "request": request, "workdir": str(workdir), "env": env, "isolate": self.isolate,
+            "hide": self.hide,
             "uid": self.user.uid if self.user else None, "gid": self.user.gid if self.user else None,
         }
         framing.send_message(self.channel, order, fds=(out_fd, reply_fd))
@@ -349,6 +355,7 @@ class Sandbox:
         self._launcher: list[str] | None = None
         self._zygote: _Zygote | None = None
         self._leases = ExitStack()
+        self._hidden: list[tuple[str, bool]] = []  # a checkout's entries no task may see
 
     @property
     def network_isolated(self) -> bool:
@@ -360,6 +367,12 @@ class Sandbox:
         self._leases = ExitStack()
         self.user = lease_user(self.user, self._leases)
         self._launcher = _launcher(self.user)
+        self._hidden = hidden_paths(self.user, self.python)
+        try:
+            refuse_without_namespaces(self._hidden, self.network_isolated)
+        except SandboxSetupError:
+            self._leases.close()
+            raise
         self._base = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
         os.chmod(self._base, 0o711)  # others may enter, not list: workdirs stay private
         runner_dir = self._base / "runner"
@@ -375,7 +388,8 @@ class Sandbox:
 
     def _start_zygote(self, runner_dir: Path) -> _Zygote | None:
         try:
-            return _Zygote(self.python, runner_dir, self._env(runner_dir), self.user, self.network_isolated)
+            return _Zygote(self.python, runner_dir, self._env(runner_dir), self.user, self.network_isolated,
+                           self._hidden)
         except (OSError, ValueError, subprocess.SubprocessError):
             return None  # cold starts still work
 
@@ -416,9 +430,14 @@ class Sandbox:
             _copy_submission(submission_dir, workdir, limits.max_copy_bytes)
             if self.user is not None:
                 _chown_tree(workdir, self.user)
-            return self._spawn(task, workdir, limits, seed, device)
+            result = self._spawn(task, workdir, limits, seed, device)
+            # The device is the one the grader chose; the runner may only say it fell back to
+            # the CPU (no usable CUDA), never claim a device it was not given.
+            return replace(result, device=device if result.device == device else "cpu")
         finally:
             _remove_tree(workdir)
+            if self.user is not None:
+                sweep_account(self.user.uid)  # every process of it is dead by now (_finish)
 
     def _spawn(
         self, task: Request, workdir: Path, limits: Limits, seed: int, device: str
@@ -448,6 +467,8 @@ class Sandbox:
         assert self._base is not None
         user_args: dict[str, Any] = {}
         launcher = self._launcher or []
+        if self._hidden and launcher:
+            launcher = _hiding(launcher, self._hidden)
         if self.user is not None and not launcher:
             # No setpriv on this machine: subprocess switches the user itself.
             user_args = {"user": self.user.uid, "group": self.user.gid, "extra_groups": []}

@@ -28,6 +28,9 @@ ALLOWED_DTYPES = frozenset(
 )
 MAX_DEPTH = 32
 MAX_ITEMS = 1_000_000
+# Characters of one number literal in a reply: enough for any int64 or float64 repr, and
+# nothing like 10**4000 (which would parse, then overflow whatever the grader does with it).
+MAX_NUMBER_CHARS = 40
 
 
 class WireError(ValueError):
@@ -179,11 +182,35 @@ class _Decoder:
         return numpy.frombuffer(raw, dtype=kind).reshape(shape).copy()
 
 
+def _number(kind: type) -> Any:
+    def parse(literal: str) -> Any:
+        if len(literal) > MAX_NUMBER_CHARS:
+            raise WireError(f"a number of {len(literal)} digits")
+        return kind(literal)
+    return parse
+
+
+def _containers_bound(text: str | bytes) -> None:
+    """Refuse, before ``json.loads`` allocates anything, a reply with more containers and items
+    than a valid one can have: 63 MB of ``{},`` would otherwise become 20 million dicts (2 GB)
+    in the grader. Counting the structural characters over-counts those inside strings, which
+    only errs on the side of refusing."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    tokens = raw.count(b"{") + raw.count(b"[") + raw.count(b",")
+    if tokens > 3 * MAX_ITEMS:
+        raise WireError("the value has too many items")
+
+
 def parse_json(text: str | bytes) -> Any:
-    """Strict JSON: no NaN or Infinity literals, bounded nesting."""
+    """Strict JSON: no NaN or Infinity literals, bounded nesting, items and number sizes, all
+    checked before or while parsing (never after building a huge value)."""
+    _containers_bound(text)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as error:
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_number(int),
+                          parse_float=_number(float))
+    except (ValueError, RecursionError, MemoryError) as error:
+        if isinstance(error, WireError):
+            raise
         raise WireError(f"not valid JSON ({type(error).__name__})") from None
 
 

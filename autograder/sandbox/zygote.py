@@ -32,6 +32,8 @@ import runner  # the sibling copy of autograder/sandbox/runner.py
 
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWNS = 0x00020000
+_MS_RDONLY, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 4096, 16384, 1 << 18
 _PR_SET_NO_NEW_PRIVS = 38
 
 
@@ -45,8 +47,11 @@ def _isolate(libc: Any, order: dict[str, Any]) -> None:
     uid, gid = order.get("uid"), order.get("gid")
     if order.get("isolate"):
         if uid is not None:  # root: a network namespace needs no user namespace
-            if libc.unshare(_CLONE_NEWNET) != 0:
+            hide = order.get("hide") or []
+            if libc.unshare(_CLONE_NEWNET | (_CLONE_NEWNS if hide else 0)) != 0:
                 raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+            if hide:
+                _hide(libc, hide)
         else:  # not root: a user namespace that maps only ourselves makes it possible
             own_uid, own_gid = os.getuid(), os.getgid()
             if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
@@ -59,6 +64,20 @@ def _isolate(libc: Any, order: dict[str, Any]) -> None:
         os.setgid(gid)
         os.setuid(uid)
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def _hide(libc: Any, hide: list[list[Any]]) -> None:
+    """In the task's own mount namespace: cover each path (a checkout's entries) with an empty,
+    unreadable folder, or ``/dev/null`` for a file (``checkouts.py`` in the grader says why)."""
+    if libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), "making / private failed")
+    for path, is_dir in hide:
+        if is_dir:
+            done = libc.mount(b"hidden", path.encode(), b"tmpfs", _MS_RDONLY, b"size=4k,mode=000")
+        else:
+            done = libc.mount(b"/dev/null", path.encode(), None, _MS_BIND, None)
+        if done != 0:
+            raise OSError(ctypes.get_errno(), f"hiding {path} failed")
 
 
 def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: list[int]) -> None:

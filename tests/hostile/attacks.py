@@ -8,6 +8,7 @@ Every question an attack does not list must get exactly the reference's result.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -245,3 +246,151 @@ MALFORMED = [
 
 ATTACKS: list[Attack] = EXIT_AND_SIGNALS + RESOURCES + TAMPERING + SECRETS + MALFORMED
 
+
+
+# --- round two (issue 18): attacks written by reading the grader's source ----------------------
+# Each names the class of SECURITY.md's "Round two" table it belongs to.
+
+
+def _reference_dir(path: Path) -> Path:
+    """The course's reference folder, seen from a file of a submission (root/submission-N/x)."""
+    return path.parent.parent / "source" / "reference" / "hostile"
+
+
+def _link_to_reference_dir(path: Path) -> None:
+    path.symlink_to(_reference_dir(path), target_is_directory=True)
+
+
+def _hard_link_to_reference(path: Path) -> None:
+    os.link(_reference_dir(path) / "attack.py", path)
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _nested(levels: int) -> Callable[[Path], None]:
+    def make(path: Path) -> None:
+        deep = path
+        for _ in range(levels + 1):  # not mkdir(parents=True): it recurses once per level
+            os.mkdir(deep)
+            deep = deep / "d"
+        (deep.parent / "attack.py").write_text("def scale(x):\n    return 0 * x\n")
+    return make
+
+
+def _many_files(count: int) -> Callable[[Path], None]:
+    def make(path: Path) -> None:
+        path.mkdir()
+        for n in range(count):
+            (path / f"f{n}.py").write_bytes(b"")
+    return make
+
+
+def _notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": c}
+        for c in cells]})
+
+
+def _forged_reply(body: str) -> str:
+    """attack.py whose scale() writes ``body`` (a Python bytes expression) as the sandbox's reply
+    on every descriptor it may have, then leaves before the runner replies."""
+    return _in_call("payload = " + body + "\nfor fd in range(3, 20):\n    try:\n"
+                    "        os.write(fd, payload)\n    except OSError:\n        pass\nos._exit(0)")
+
+
+# Names the attacks below leave in world-writable places; the suite checks none survives.
+LEFTOVER_MARK = "hostile-leftover"
+SHM_KEY = 0x5EED18
+
+
+PATHS = [
+    Attack("the submission is one link to the reference folder", "paths",
+           {"answers.yaml": None, "attack.py": None, "safe.py": None, "zipped": _link_to_reference_dir},
+           {"1": _zero("answers.yaml was not submitted"), "2": _zero("attack.py was not submitted"),
+            "3": _zero("safe.py was not submitted"), "4": _zero("answers.yaml was not submitted")}),
+    Attack("attack.py is a hard link to the reference", "paths", {"attack.py": _hard_link_to_reference},
+           {"2": _zero("attack.py is a hard link to another file")}),
+    Attack("attack.py is a FIFO", "paths", {"attack.py": _fifo}, {"2": _zero("attack.py is not a regular file")}),
+    Attack("an extra FIFO and a link to the reference folder beside the files", "paths",
+           {"pipe": _fifo, "ref": _link_to_reference_dir}),
+    Attack("plant the grader's lock files and folders in /tmp", "paths",
+           {"attack.py": _in_call(
+               "import tempfile\nfor uid in range(0, 1020):\n"
+               "    for name in (f'/tmp/autograder-sandbox-user-{uid}.lock', f'/tmp/autograder-leases-{uid}'):\n"
+               "        try:\n            os.mkfifo(name)\n        except OSError:\n            pass\n"
+               "try:\n    os.symlink('/etc', '/tmp/autograder-leases-0-x')\nexcept OSError:\n    pass")},
+           {"2": FULL_SCALE}),
+]
+
+LEFTOVERS = [
+    Attack("leave files in every shared place and System V shared memory", "leftovers",
+           {"attack.py": _in_call(
+               "import ctypes\n"
+               f"for folder in ('/tmp', '/var/tmp', '/dev/shm'):\n"
+               f"    try:\n        open(f'{{folder}}/{LEFTOVER_MARK}', 'w').write('state')\n"
+               f"        os.makedirs(f'{{folder}}/{LEFTOVER_MARK}-dir/' + 'd/' * 50, exist_ok=True)\n"
+               "    except OSError:\n        pass\n"
+               f"libc = ctypes.CDLL(None)\nlibc.shmget({SHM_KEY}, 2**20, 0o1600)")},
+           {"2": FULL_SCALE}),
+    Attack("carry state from one question to the next through /dev/shm", "leftovers",
+           {"attack.py": _in_call(f"open('/dev/shm/{LEFTOVER_MARK}-state', 'w').write('seen')"),
+            "safe.py": f"import os\n\ndef square(x):\n    if os.path.exists('/dev/shm/{LEFTOVER_MARK}-state'):\n"
+                       "        return 0 * x\n    return x * x\n"},
+           {"2": FULL_SCALE}),
+]
+
+FORGED_FACTS = [
+    Attack("claim CUDA and forge a device-mix error to be rerun", "forged facts",
+           {"attack.py": _in_call(
+               "runner = sys.modules.get('runner') or sys.modules['__main__']\nold = runner._reply\n"
+               "runner._reply = lambda fd, payload: old(fd, {**payload, 'device': 'cuda'})\n"
+               "raise RuntimeError('Expected all tensors to be on the same device, but found at "
+               "least two devices, cuda:0 and cpu!')")},
+           {"2": _zero("Expected all tensors to be on the same device")}),
+]
+
+BOUNDED_WORK = [
+    Attack("a 60 MB reply of empty lists", "bounded work",
+           {"attack.py": _forged_reply("b'{\"status\":\"ok\",\"value\":[' + b'[],' * 20_000_000 + b'[]]}'")},
+           {"2": _zero("returned something unreadable: the value has too many items")}),
+    Attack("a reply holding 10**4000", "bounded work",
+           {"attack.py": _forged_reply("b'{\"status\":\"ok\",\"value\":1' + b'0' * 4000 + b'}'")},
+           {"2": _zero("returned something unreadable: a number of 4001 digits")}),
+    Attack("answers.yaml with pathological scalars", "bounded work",
+           {"answers.yaml": "pick: " + "1:" * 200_000 + "1\nhidden: 0x" + "f" * 300_000 + "\n"},
+           {"1": _zero("Could not read your answer"), "4": _zero("Could not read your answer")}),
+    Attack("a notebook cell of 100,000 unary minus signs", "bounded work",
+           {"attack.py": None, "attack.ipynb": _notebook(CORRECT, "y = " + "-" * 100_000 + "1\n")},
+           {"2": FULL_SCALE}),
+    Attack("attack.py of 100,000 unary minus signs", "bounded work",
+           {"attack.py": CORRECT + "y = " + "-" * 100_000 + "1\n"},
+           {"2": _zero("while importing attack.py")}),
+    Attack("a notebook of a million outputs", "bounded work",
+           {"attack.py": None, "attack.ipynb": _notebook(CORRECT).replace('"outputs": []', '"outputs": [' + ",".join(["{}"] * 1_000_000) + "]")},
+           {"2": _zero("attack.ipynb holds too much")}),
+    Attack("1,100 nested folders", "bounded work", {"attack.py": None, "deep": _nested(1100)},
+           {"2": _zero("attack.py was not submitted")}),
+    Attack("30,000 extra files", "bounded work", {"many": _many_files(30_000)}),
+]
+
+CHECKOUTS = [
+    Attack("read the checkout found from sys.executable", "checkouts",
+           {"attack.py": _in_call(
+               "from pathlib import Path\nfound = []\n"
+               "starts = {Path(sys.executable), Path(sys.executable).resolve(), Path(sys.prefix), Path(sys.prefix).resolve()}\n"
+               "for start in starts:\n    for folder in start.parents:\n"
+               "        for inside in ('.git/HEAD', '.git', 'rubrics', 'reference', 'dist', 'autograder/grading.py'):\n"
+               "            path = folder / inside\n            try:\n"
+               "                if path.is_dir() and os.listdir(path):\n                    found.append(str(path))\n"
+               "                elif path.is_file() and path.read_bytes():\n                    found.append(str(path))\n"
+               "            except OSError:\n                pass\n"
+               "raise RuntimeError(f'READ {sorted(found)}')")},
+           {"2": _zero("READ []")}, needs_root=True),
+]
+
+ROUND_TWO: list[Attack] = PATHS + LEFTOVERS + FORGED_FACTS + BOUNDED_WORK + CHECKOUTS
+ATTACKS += ROUND_TWO

@@ -22,6 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
+from autograder.safefs import remove_tree
+from autograder.sandbox.sweep import WORLD_WRITABLE
+from tests.hostile.attacks import LEFTOVER_MARK, SHM_KEY
 
 COURSE = Path(__file__).resolve().parent / "course"
 NAME = "hostile"
@@ -74,7 +77,7 @@ def hostile_root() -> Iterator[Path]:
         for name in files:
             os.chmod(os.path.join(directory, name), 0o644)
     yield root
-    shutil.rmtree(root, ignore_errors=True)
+    remove_tree(root)  # not shutil.rmtree: attacks leave 1,100 nested folders
 
 
 class Grader:
@@ -119,7 +122,7 @@ class Grader:
                 for token, value in self.paths().items():
                     content = content.replace(token, value)
                 path.write_text(content)
-        for directory, _, names in os.walk(folder):
+        for directory in _folders(folder):
             os.chmod(directory, 0o755)
         return folder
 
@@ -147,10 +150,52 @@ class Grader:
             assert secret not in text, f"{secret} leaked into results.json"
         if os.geteuid() == 0:
             assert not _processes_of("student"), "student processes outlived the grading"
+        assert not leftovers(), "files or shared memory of the sandbox account outlived the grading"
         return Graded(results, text, seconds)
 
 
+def _folders(root: Path) -> list[Path]:
+    """Every real folder below ``root`` (iteratively: os.walk recurses per level in 3.11)."""
+    found, pending = [], [root]
+    while pending:
+        folder = pending.pop()
+        found.append(folder)
+        pending += [Path(e.path) for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)]
+    return found
+
+
+def leftovers() -> list[str]:
+    """What the attacks leave in shared places (by their marker names, and the grader's lock
+    names when a sandbox account made them), and their System V shared memory."""
+    found = []
+    for folder in WORLD_WRITABLE:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                owner = entry.stat(follow_symlinks=False).st_uid
+            except OSError:
+                continue
+            planted = entry.name.startswith(("autograder-leases-", "autograder-sandbox-user-")) and owner != 0
+            if entry.name.startswith(LEFTOVER_MARK) or planted:
+                found.append(entry.path)
+    try:
+        shm = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except OSError:
+        shm = []
+    found += [f"shm {line.split()[0]}" for line in shm if line.split() and line.split()[0] == str(SHM_KEY)]
+    return found
+
+
 def _processes_of(user: str) -> list[str]:
+    """Live processes of ``user`` that descend from this test process.
+
+    The grader is a subreaper, so whatever a task detaches (``setsid``, double forks) is
+    reparented to it: counting descendants misses none of ours, and ignores the sandboxes of
+    other graders running on the same machine at the same time (other test runs).
+    """
     import pwd
 
     try:
@@ -161,11 +206,26 @@ def _processes_of(user: str) -> list[str]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == uid and b") Z" not in (entry / "stat").read_bytes():
+                if entry.stat().st_uid == uid and b") Z" not in (entry / "stat").read_bytes() \
+                        and _descends_from_us(int(entry.name)):
                     found.append(entry.name)
             except OSError:
                 continue
     return found
+
+
+def _descends_from_us(pid: int) -> bool:
+    ours = os.getpid()
+    for _ in range(64):
+        if pid == ours:
+            return True
+        if pid <= 1:
+            return False
+        try:
+            pid = int((Path("/proc") / str(pid) / "stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False
 
 
 @pytest.fixture(scope="session")
