@@ -58,7 +58,7 @@ def modules_of(requirement: str) -> tuple[str, ...]:
 
 
 def package_of(module: str) -> str:
-    """What to call a missing module for the student: ``sklearn (scikit-learn)``."""
+    """What to call a missing module for the student: ``sklearn (the package scikit-learn)``."""
     distribution = _DISTRIBUTION_OF.get(module)
     return f"{module} (the package {distribution})" if distribution and distribution != module else module
 
@@ -212,14 +212,18 @@ _NO_MODULE = re.compile(r"raised ModuleNotFoundError (.*?): No module named '([^
 def missing_module_problem(message: str, packages: tuple[str, ...] | list[str]) -> str | None:
     """The feedback for a sandbox failure that is an import of a module the environment lacks
     (``raised ModuleNotFoundError while importing mlp.py: No module named 'pandas'``); None for
-    any other failure, and for a module the environment should have (the grader's fault)."""
+    any other failure. A course package that is missing was not installed (a student's bundle
+    set up before the rubric listed it): ``setup.sh`` installs it."""
     match = _NO_MODULE.search(message)
     if match is None:
         return None
     environment = Environment(tuple(packages))
     where, module = match.groups()
     if environment.provides(module):
-        return None
+        if Environment().provides(module):
+            return None  # the standard library, torch or numpy: not a question of packages
+        return (f"Your code imports {module} ({where}), one of the course's packages, but it is not "
+                f"installed in this environment: ./setup.sh installs the course's packages.")
     return (f"Your code imports {package_of(module)} ({where}), but the course's environment "
             f"does not include it (it has {environment.describe()}) and it is not one of your "
             f"submitted files: {_FIX}.")

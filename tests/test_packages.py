@@ -119,7 +119,10 @@ def test_a_crash_on_a_missing_module_becomes_a_named_package() -> None:
     problem = missing_module_problem(message, ["numpy", "matplotlib==3.10.9"])
     assert problem is not None and problem.startswith(
         "Your code imports pandas (while importing mlp.py), but the course's environment does not include it")
-    assert missing_module_problem(message, ["pandas"]) is None  # provided: the grader's own fault
+    assert "one of the course's packages, but it is not installed in this environment: ./setup.sh" in str(
+        missing_module_problem(message, ["pandas"]))  # a bundle set up before the rubric listed it
+    assert missing_module_problem("raised ModuleNotFoundError while importing a.py: No module named 'torch'",
+                                  []) is None
     assert missing_module_problem("raised ValueError in forward: bad", []) is None
     dotted = "raised ModuleNotFoundError in forward: No module named 'sklearn.svm'"
     assert "sklearn (the package scikit-learn)" in str(missing_module_problem(dotted, []))
