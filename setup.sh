@@ -15,6 +15,7 @@
 #                             default index where there is one (the CUDA build); either
 #                             falls back to pip's default index when it cannot be reached
 #   AUTOGRADER_TORCH_CPU_INDEX  where PyTorch's CPU-only index is (a mirror, or a test's)
+#   AUTOGRADER_COURSE         a course folder elsewhere: its rubrics' packages are installed too
 #   AUTOGRADER_SANDBOX_USER   unprivileged user for student code when run as root (default student)
 #   PYTHON                    interpreter to build the environment from
 set -euo pipefail
@@ -83,13 +84,18 @@ install_torch() {
 }
 
 # The course's packages: every rubrics/*.yaml's assignment.packages, one requirement a line
-# (the checkout's rubrics, the Gradescope zip's one rubric, the student bundle's public one).
+# (the checkout's rubrics, the Gradescope zip's one rubric, the student bundle's public one, and
+# those of $AUTOGRADER_COURSE, a course folder kept elsewhere).
 # Read with the environment's PyYAML, installed with the autograder, not with the package.
 course_requirements() {
-  "$VENV/bin/python" - "$ROOT"/rubrics/*.yaml <<'EOF'
-import sys, yaml
+  local rubrics=("$ROOT"/rubrics/*.yaml)
+  [ -n "${AUTOGRADER_COURSE:-}" ] && rubrics+=("$AUTOGRADER_COURSE"/rubrics/*.yaml)
+  "$VENV/bin/python" - "${rubrics[@]}" <<'EOF'
+import os, sys, yaml
 wanted = []
 for path in sys.argv[1:]:
+    if not os.path.exists(path):
+        continue  # a folder without rubrics: the pattern itself
     try:
         with open(path, encoding="utf-8") as file:
             data = yaml.safe_load(file)
