@@ -57,8 +57,14 @@ def modules_of(requirement: str) -> tuple[str, ...]:
     return _MODULES_OF.get(name, (name.replace("-", "_"),))
 
 
+# Modules students import that no package provides outside their own machines.
+_ONLY_ELSEWHERE = {"google": "google (google.colab exists only on Colab)"}
+
+
 def package_of(module: str) -> str:
     """What to call a missing module for the student: ``sklearn (the package scikit-learn)``."""
+    if module in _ONLY_ELSEWHERE:
+        return _ONLY_ELSEWHERE[module]
     distribution = _DISTRIBUTION_OF.get(module)
     return f"{module} (the package {distribution})" if distribution and distribution != module else module
 

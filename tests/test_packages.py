@@ -112,6 +112,9 @@ def test_own_modules_are_followed_and_unprovided_packages_named(tmp_path: Path) 
     assert notes[1].startswith("helpers.py, line 2: imports sklearn (the package scikit-learn), which")
     assert "ask your instructor to add the package" in notes[0]
     assert missing_import_notes(tmp_path, ["mlp.py"], ["pandas==2.3.3", "scikit-learn"]) == []
+    (tmp_path / "mlp.py").write_text("from google.colab import drive\n")
+    assert missing_import_notes(tmp_path, ["mlp.py"], [])[0].startswith(
+        "mlp.py, line 1: imports google (google.colab exists only on Colab), which")
 
 
 def test_a_crash_on_a_missing_module_becomes_a_named_package() -> None:
