@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up the autograder: a virtual environment with a pinned torch and this package.
+# Sets up the autograder: a virtual environment with a pinned torch, this package and the
+# course's packages (assignment.packages of rubrics/*.yaml: what student code may import).
 #
 #   ./setup.sh              grading only (what Gradescope's image build runs, as root, once)
 #   ./setup.sh --dev        also the test tools, package installed editable (developers, CI)
@@ -14,6 +15,7 @@
 #                             default index where there is one (the CUDA build); either
 #                             falls back to pip's default index when it cannot be reached
 #   AUTOGRADER_TORCH_CPU_INDEX  where PyTorch's CPU-only index is (a mirror, or a test's)
+#   AUTOGRADER_COURSE         a course folder elsewhere: its rubrics' packages are installed too
 #   AUTOGRADER_SANDBOX_USER   unprivileged user for student code when run as root (default student)
 #   PYTHON                    interpreter to build the environment from
 set -euo pipefail
@@ -81,6 +83,47 @@ install_torch() {
   fi
 }
 
+# The course's packages: every rubrics/*.yaml's assignment.packages, one requirement a line
+# (the checkout's rubrics, the Gradescope zip's one rubric, the student bundle's public one, and
+# those of $AUTOGRADER_COURSE, a course folder kept elsewhere).
+# Read with the environment's PyYAML, installed with the autograder, not with the package.
+course_requirements() {
+  local rubrics=("$ROOT"/rubrics/*.yaml)
+  [ -n "${AUTOGRADER_COURSE:-}" ] && rubrics+=("$AUTOGRADER_COURSE"/rubrics/*.yaml)
+  "$VENV/bin/python" - "${rubrics[@]}" <<'EOF'
+import os, sys, yaml
+wanted = []
+for path in sys.argv[1:]:
+    if not os.path.exists(path):
+        continue  # a folder without rubrics: the pattern itself
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = yaml.safe_load(file)
+    except (OSError, yaml.YAMLError) as error:
+        sys.exit(f"setup.sh: cannot read the packages of {path}: {error}")
+    assignment = data.get("assignment") if isinstance(data, dict) else None
+    listed = assignment.get("packages") if isinstance(assignment, dict) else None
+    for requirement in listed or []:
+        if str(requirement).strip() not in wanted:
+            wanted.append(str(requirement).strip())
+print("\n".join(wanted))
+EOF
+}
+
+# Installs them with torch held at the installed build (a constraints file), so that no course
+# package can pull in another torch (a CUDA build, another version) over the pinned one.
+install_course_packages() {
+  local requirements constraints status=0
+  mapfile -t requirements < <(course_requirements)
+  [ "${#requirements[@]}" -gt 0 ] && [ -n "${requirements[0]}" ] || return 0
+  constraints="$(mktemp)"
+  "$VENV/bin/python" -c 'import torch; print(f"torch=={torch.__version__}")' > "$constraints"
+  say "installing the course's packages: ${requirements[*]} (keeping $(cat "$constraints"))"
+  "${PIP[@]}" --constraint "$constraints" "${requirements[@]}" || status=$?
+  rm -f "$constraints"
+  return "$status"
+}
+
 if [ "$PLAN_ONLY" = 1 ]; then
   plan="$(torch_plan)"
   index="${plan%%$'\t'*}"; [ "$index" = default ] && index="the default index"
@@ -146,6 +189,7 @@ else
   say "installing the autograder"
   "${PIP[@]}" "$ROOT"
 fi
+install_course_packages
 
 if [ "$IS_ROOT" = 1 ]; then
   # One account per task running at once (regrade workers, mutation testing): the grader kills

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from autograder.imports import missing_import_notes, missing_module_problem
 from autograder.kinds.base import CodeAnswer, Figure
 from autograder.oracles import Oracle, OracleError, load_oracles
 from autograder.notebooks import with_notebooks
@@ -117,7 +118,8 @@ class _Session:
             if kind.reads_source:
                 value = CodeAnswer(value, self.submission.base, self.oracles.get(question.id), notes)
             return Answer(value=value, output=run.output, device=run.device, code_status="ok")
-        problem = run.message if run.status == "missing" else f"Your code {run.message}."
+        problem = run.message if run.status == "missing" else (
+            missing_module_problem(run.message, assignment.packages) or f"Your code {run.message}.")
         return Answer(
             problem=problem,
             detail=run.traceback,
@@ -226,13 +228,13 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
         # Before any student code runs (see load_oracles); a student's check needs none.
         oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
         try:
-            submission, cell_notes = with_notebooks(
-                open_submission(submission_dir, assignment.files), assignment.files, stack
-            )
+            submitted = open_submission(submission_dir, assignment.files)
+            submission, cell_notes = with_notebooks(submitted, assignment.files, stack)
+            imports = missing_import_notes(submitted.base, assignment.files, assignment.packages)
         except Exception as error:  # noqa: BLE001 - the submission's fault boundary: never a crash
             return _unreadable(questions, error, started, options.mode)
         notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
-        notes += tuple(cell_notes) + submission.notes
+        notes += tuple(cell_notes) + submission.notes + tuple(imports)
         session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox, budget_end=budget_end)
         for question in questions:
             by_hand = rubric.kinds[question.kind].by_hand

@@ -66,7 +66,7 @@ MAX_NOTEBOOK_ITEMS = 200_000
 MAX_CODE_CHARS = 2_000_000
 
 
-def _cells(text: str, label: str) -> list[dict[str, object]]:
+def notebook_cells(text: str, label: str) -> list[dict[str, object]]:
     """The notebook's cells as plain JSON, its size bounded before the parse allocates."""
     if text.count("{") + text.count("[") + text.count(",") > 3 * MAX_NOTEBOOK_ITEMS:
         raise NotebookError(f"{label} holds too much (clear the outputs and submit again)")
@@ -80,7 +80,7 @@ def _cells(text: str, label: str) -> list[dict[str, object]]:
     return cells
 
 
-def _source(cell: dict[str, object]) -> str:
+def cell_source(cell: dict[str, object]) -> str:
     source = cell.get("source", "")
     if isinstance(source, list):
         return "".join(line for line in source if isinstance(line, str))
@@ -91,13 +91,13 @@ def notebook_code(text: str, label: str) -> tuple[str, list[str]]:
     """The module source kept from a notebook's code cells, and notes on cells left out."""
     kept: list[str] = []
     notes: list[str] = []
-    cells = _cells(text, label)
-    if sum(len(_source(c)) for c in cells if c.get("cell_type") == "code") > MAX_CODE_CHARS:
+    cells = notebook_cells(text, label)
+    if sum(len(cell_source(c)) for c in cells if c.get("cell_type") == "code") > MAX_CODE_CHARS:
         raise NotebookError(f"{label} has more than {MAX_CODE_CHARS} characters of code")
     for number, cell in enumerate(cells, 1):
         if cell.get("cell_type") != "code":
             continue
-        source = _without_magics(_source(cell))
+        source = _without_magics(cell_source(cell))
         if source is None:
             continue
         try:

@@ -7,6 +7,7 @@ Each question kind (``autograder/kinds/``) extends :class:`QuestionBase` with it
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -32,6 +33,25 @@ def _positive_number(value: Any) -> float:
 
 
 PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+
+# A pip requirement: a name, extras, version bounds (no URLs, paths or pip options).
+_REQUIREMENT = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?"
+    r"(\s*(===|==|!=|~=|>=|<=|>|<)\s*[A-Za-z0-9.*+!_-]+(\s*,\s*(===|==|!=|~=|>=|<=|>|<)\s*[A-Za-z0-9.*+!_-]+)*)?$"
+)
+
+
+def _requirement(value: Any) -> str:
+    """A course package: ``matplotlib==3.10.9``, ``tqdm>=4.66``; torch is the grader's own."""
+    if not isinstance(value, str) or not _REQUIREMENT.match(value.strip()):
+        raise ValueError(f"must be a pip requirement such as 'matplotlib==3.10.9', got {value!r}")
+    name = re.split(r"[\[=!~<> ]", value.strip(), maxsplit=1)[0].lower()
+    if name == "torch" and value.strip().lower() != "torch":
+        raise ValueError("torch's version is the grader's (setup.sh, AUTOGRADER_TORCH); list it without one")
+    return value.strip()
+
+
+Requirement = Annotated[str, BeforeValidator(_requirement)]
 
 
 class StrictModel(BaseModel):
@@ -130,4 +150,9 @@ class Assignment(StrictModel):
     visibility: Visibility = Field(default="visible", description="Top-level result visibility.")
     stdout_visibility: Visibility = Field(
         default="hidden", description="Whether students see the grader's own stdout."
+    )
+    packages: list[Requirement] = Field(
+        default_factory=list,
+        description="pip requirements the course provides to student code besides Python's "
+        "standard library, torch and numpy (setup.sh installs them; torch is never replaced).",
     )

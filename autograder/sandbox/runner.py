@@ -103,6 +103,31 @@ def _prepare_torch(request: dict[str, Any]) -> str:
     return device
 
 
+class _PlotsStayOffScreen:
+    """An import hook: once the student's code imports matplotlib, ``matplotlib.use`` keeps the
+    sandbox's non-interactive Agg backend (``MPLBACKEND``), so ``matplotlib.use("TkAgg")`` in a
+    script written on a laptop does not fail here for want of a display. Agg's ``plt.show()``
+    returns at once. matplotlib itself is never imported here unless the student imports it."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "matplotlib":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            run_module = spec.loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                run_module(module)
+                use = module.use
+                module.use = lambda backend, *args, **kwargs: use("agg", *args, **kwargs)
+
+            spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
 def _student_traceback(error: BaseException, workdir: str) -> str:
     """The traceback, keeping only frames in the student's files."""
     frames = [
@@ -385,6 +410,7 @@ def serve(request: dict[str, Any]) -> None:
         device = _prepare_torch(request)
         _apply_limits(request, device)
         sys.path[:] = [workdir] + [p for p in sys.path if p != _SCRIPT_DIR]
+        sys.meta_path.insert(0, _PlotsStayOffScreen())
         os.write(fd, STARTED)  # the student's clock starts now (the grader's start-up is over)
         reply = _run_task(request["task"], workdir, device)
         reply["device"] = device
