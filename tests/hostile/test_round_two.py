@@ -24,7 +24,7 @@ from autograder.safefs import private_dir
 from autograder.sandbox import Limits
 from autograder.sandbox import protocol
 from autograder.sourcecode import autograd_uses, parse_student
-from tests.hostile.conftest import NAME, Grader
+from tests.hostile.conftest import Grader
 
 requires_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root and a sandbox account")
 
