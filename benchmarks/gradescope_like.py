@@ -5,7 +5,9 @@ folder given as ``AUTOGRADER_ROOT``), run the zip's ``setup.sh`` (as the image b
 environment shared by all assignments, so it is built once), then ``run_autograder`` on the
 reference (full marks), the template (zero) and an empty submission (zero, valid results) —
 under 768 MB and half a CPU where this machine lets a cgroup (v1 or v2) be made. Prints the
-time and peak memory of each run::
+time and peak memory of each run, and, for the reference, of the same work with every code file
+importing the rubric's packages and drawing a figure at the top level (what a notebook-minded
+student submits)::
 
     python benchmarks/gradescope_like.py [ASSIGNMENT ...] [--no-limits]
 
@@ -236,6 +238,31 @@ def setup(fake: FakeRoot, venv: Path) -> Measured:
     return measure(["bash", str(fake.source / "setup.sh")], env, limited=False, timeout=1800)
 
 
+def with_imports(code: str, packages: list[str]) -> str:
+    """A code file importing every course package and drawing a figure at the top level."""
+    from autograder.imports import modules_of
+
+    modules = sorted({modules_of(p)[0] for p in packages} - {"pylab", "mpl_toolkits"})
+    head = "".join(f"import {m}\n" for m in modules)
+    if "matplotlib" in modules:
+        head += "import matplotlib.pyplot as plt\n"
+        code += '\nplt.figure(); plt.plot([0, 1, 4, 9]); plt.savefig("figure.png"); plt.show()\n'
+    return head + code
+
+
+def importing_copy(name: str, work: Path) -> Path:
+    """The reference with :func:`with_imports` applied to each of its code files."""
+    from autograder.rubric import load_rubric
+
+    packages = list(load_rubric(PROJECT / "rubrics" / f"{name}.yaml").assignment.packages)
+    folder = work / f"{name}-importing"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(PROJECT / "reference" / name, folder, ignore=shutil.ignore_patterns("oracle.py"))
+    for path in folder.glob("*.py"):
+        path.write_text(with_imports(path.read_text(), packages))
+    return folder
+
+
 def grade(fake: FakeRoot, submission: Path | None, limited: bool) -> tuple[dict[str, Any] | None, Measured]:
     """``run_autograder`` on a copy of ``submission`` (None: an empty submission)."""
     target = fake.root / "submission"
@@ -288,6 +315,7 @@ def main() -> None:
                 sys.exit(f"setup.sh failed for {name}:\n{made.output[-3000:]}")
             print(f"{name:24} {'(setup.sh)':10} {'':>12} {made.seconds:7.1f}")
             for label, folder in (("reference", PROJECT / "reference" / name),
+                                  ("+ packages", importing_copy(name, work)),
                                   ("template", PROJECT / "student_template" / name), ("empty", None)):
                 results, run = grade(fake, folder, limited)
                 score = f"{results['score']:g}" if results else "no results"

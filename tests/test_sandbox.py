@@ -106,7 +106,7 @@ def test_ignoring_sigterm_does_not_outlive_the_timeout(tmp_path: Path) -> None:
     started = time.monotonic()
     result = run(tmp_path, code, limits=Limits(time_s=4, memory_bytes=2**28))
     assert result.status == "timeout" and result.message == "took longer than 4 s"
-    assert time.monotonic() - started < 8
+    assert time.monotonic() - started < 4 + Limits.startup_s  # not the 1000 s it asked for
 
 
 def test_oversized_reply_is_refused(tmp_path: Path) -> None:
