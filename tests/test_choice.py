@@ -138,3 +138,31 @@ def test_feedback_never_contains_the_expected_answer() -> None:
 def test_rubric_answers_must_be_valid_themselves(fields: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         question(**fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "leaks"),
+    [
+        ({"type": "integer", "expected": 2400, "mistakes": [
+            {"answer": 2416, "feedback": "Count again: 2400 without the biases."}]}, ["'2400'"]),
+        ({"type": "integer", "expected": 2400, "mistakes": [
+            {"answer": 2416, "feedback": "That counts the 16 biases too."}]}, []),
+        ({"type": "number", "expected": 0.5, "tolerance": {"abs": 0.01}, "mistakes": [
+            {"answer": 2, "feedback": "You inverted it: 1/2 is what you want."}]}, ["'1/2'"]),
+        ({"type": "shape", "symbols": ["k"], "expected": "(1, k)", "accept": ["[1, k]"], "mistakes": [
+            {"answer": "(k, 1)", "feedback": "Transposed: it should be [1, k]."}]}, ["'[1, k]'"]),
+        ({"type": "shape", "symbols": ["k"], "expected": "(1, k)", "mistakes": [
+            {"answer": "(k, 1)", "feedback": "Transposed: (k, 1) maps the wrong way."}]}, []),
+        ({"type": "text", "expected": "cross entropy", "mistakes": [
+            {"answer": "mse", "feedback": "Not for classes; think Cross-Entropy."}]}, ["'cross entropy'"]),
+        ({"type": "yesno", "expected": "yes", "mistakes": [
+            {"answer": "no", "feedback": "Yes it can: think of a line."}]}, []),
+    ],
+)
+def test_lint_finds_a_right_answer_in_a_mistake_s_feedback(fields: dict[str, Any], leaks: list[str]) -> None:
+    from autograder.kinds.choice import lint
+
+    problems = lint(question(**fields))
+    assert len(problems) == len(leaks)
+    for problem, leak in zip(problems, leaks):
+        assert f"contains {leak}, which is a right answer" in problem

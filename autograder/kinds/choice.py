@@ -430,4 +430,45 @@ def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-KIND = Kind(name="choice", model=ChoiceQuestion, grade=grade, precheck=precheck, mutants=mutants)
+# Where an answer may hide in a mistake's feedback, by type: numbers, and (…)/[…] spans for
+# shapes. Options and yes/no are single words that feedback uses in passing ("yes, but…").
+_CANDIDATES: dict[str, str] = {
+    "integer": r"-?\d+(?:\.\d+)?(?:/\d+)?",
+    "number": r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?(?:/\d+)?",
+    "shape": r"\([^()]*\)|\[[^\[\]]*\]",
+}
+
+
+def _leak(feedback: str, spec: _AnswerFields) -> str:
+    """The first piece of ``feedback`` that reads as a right answer, or ''."""
+    assert spec.type is not None
+    reader = _READERS[spec.type]
+    targets = [reader(spec.expected, spec)] + [reader(a, spec) for a in spec.accept]
+    if spec.type == "text":
+        found = next((t for t in targets if len(t) >= 3 and t in _squash(feedback)), "")
+        return str(found)
+    for piece in re.findall(_CANDIDATES.get(spec.type, r"(?!)"), feedback):
+        try:
+            value = reader(piece, spec)
+        except AnswerFormatError:
+            continue
+        if any(_same(spec.type, value, target, spec) for target in targets):
+            return piece
+    return ""
+
+
+def lint(question: ChoiceQuestion) -> list[str]:
+    """A mistake's feedback that contains a right answer (a number, a shape, a text): students
+    who give that mistake would read the answer."""
+    problems = []
+    for name, spec, _ in question.answer_parts():
+        label = f"part {name}: " if name else ""
+        for mistake in spec.mistakes:
+            leak = _leak(mistake.feedback, spec)
+            if leak:
+                problems.append(f"{label}the feedback of mistake {mistake.answer!r} contains {leak!r}, "
+                                "which is a right answer")
+    return problems
+
+
+KIND = Kind(name="choice", model=ChoiceQuestion, grade=grade, precheck=precheck, mutants=mutants, lint=lint)
