@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.notebooks import NotebookError, cell_source, notebook_cells
+from autograder.safefs import read_regular
 from autograder.sourcecode import parse_student
 
 # The grader's own dependencies that students' code may import (pyproject.toml).
@@ -167,9 +168,14 @@ def notebook_imports(text: str, label: str) -> list[Import]:
 def _imports_in_file(folder: Path, name: str) -> list[Import]:
     """The imports of the submitted ``name``, or of the notebook that stands in for it."""
     for path in (folder / name, folder / (name[:-3] + ".ipynb")):
-        if path.is_file() and not path.is_symlink() and path.stat().st_size <= _MAX_BYTES:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            return notebook_imports(text, path.name) if path.suffix == ".ipynb" else imports_of(text, name)
+        try:
+            raw = read_regular(path, _MAX_BYTES)  # never through a link a student made
+        except OSError:
+            continue
+        if len(raw) > _MAX_BYTES:
+            return []
+        text = raw.decode("utf-8", errors="replace")
+        return notebook_imports(text, path.name) if path.suffix == ".ipynb" else imports_of(text, name)
     return []
 
 

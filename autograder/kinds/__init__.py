@@ -16,7 +16,11 @@ from autograder.kinds.base import Kind, Kinds, Verdict
 
 
 def discover(package: ModuleType) -> Kinds:
-    """The kinds defined in ``package``'s modules (and its subpackages' ``kind.py``), by name."""
+    """The kinds defined in ``package``'s modules (and its subpackages' ``kind.py``), by name.
+
+    It imports the grader's own code (this package, or a test's package of kinds): a module
+    only ever comes from ``package.__path__``, never from a submission, whose code runs only
+    in the sandbox."""
     found = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         suffix = ".kind" if info.ispkg else ""
