@@ -477,14 +477,15 @@ def _grade_part(raw: Any, part: _Part, question: ExpressionQuestion) -> tuple[fl
     sides, problem = _read(raw, part, question)
     if problem:
         return 0.0, problem + "."
-    banned = _forbidden(sides, part)
-    if banned:
-        return 0.0, banned + "."
     if part.restates is not None:
         sides = tuple(side for side in sides if side != part.restates)
     elif len(sides) > 1:  # no target given: a lone ∂y/∂z that is not given names the question
         vocabulary = question.compiled.vocabulary
         sides = tuple(s for s in sides if not (isinstance(s, Deriv) and s.key not in vocabulary.symbols))
+    # After the sides that only name the question are gone: "σ(a) = …" may name σ.
+    banned = _forbidden(sides, part)
+    if banned:
+        return 0.0, banned + "."
     if not sides:
         return 0.0, "you restated the question: write what it equals."
     results = [_judge_side(side, part, question) for side in sides]

@@ -368,6 +368,10 @@ class _Parser:
                     "the function's own, like sigma'(x)"
                 )
             if self.at("_"):  # [x]_+ and (x)_+ are the positive part (seed 004: [x]_+)
+                label = self.class_subscript()
+                if label is not None:  # o^a_y, (…)_y: entry y, as seed 004 writes o^s_y
+                    node = Mul(Transpose(label), node)
+                    continue
                 self.take()
                 if self.plus_mark():
                     node = Call("relu", (node,))
