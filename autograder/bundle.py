@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from autograder.kinds import KINDS, Kinds
 from autograder.kinds.base import secrets_of
+from autograder.oracles import STORE_DIR, Oracle, load_oracles, remember_answers
 from autograder.rubric import Course, RubricError, parse_rubric, rubric_model
 from autograder.rubric_sharing import expand_shared
 from autograder.yamlio import LoadedYaml, load_yaml
@@ -81,6 +82,19 @@ def _folder_files(folder: Path, prefix: str) -> list[tuple[str, Path]]:
         if path.is_file() and "__pycache__" not in path.parts:
             files.append((f"{prefix}/{path.relative_to(folder).as_posix()}", path))
     return files
+
+
+def _reference_files(course: Course) -> list[tuple[str, Path]]:
+    """The reference folder, with its oracles' answers computed and stored first (so that the
+    container's grader needs neither the oracle nor torch), but none stored for older versions."""
+    problems = remember_answers(course.rubric, course.reference_dir)
+    if problems:
+        raise BuildError("; ".join(problems))
+    current = {o.store for o in load_oracles(course.rubric.questions, course.reference_dir).values()
+               if isinstance(o, Oracle)}
+    prefix = f"reference/{course.name}"
+    return [(zipped, path) for zipped, path in _folder_files(course.reference_dir, prefix)
+            if STORE_DIR not in path.relative_to(course.reference_dir).parts or path in current]
 
 
 def _write_zip(target: Path, files: list[tuple[str, Path]], texts: dict[str, str]) -> None:
@@ -245,7 +259,7 @@ def build(course: Course, out_dir: Path, project_root: Path) -> Built:
     project = _project_files(project_root)
     package = _package_files()
     grader = project + package + [(f"rubrics/{name}.yaml", course.rubric_path)]
-    grader += _folder_files(course.reference_dir, f"reference/{name}")
+    grader += _reference_files(course)
     autograder_zip = out_dir / name / "autograder.zip"
     _write_zip(autograder_zip, grader, {})
     student = [f for f in project if f[0] in {"setup.sh", "pyproject.toml"}] + package

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 from autograder.grading import Options, grade
+from autograder.oracles import Oracle, OracleError, load_oracles
 from autograder.outcomes import SUMMARY, Report, write_summary
 from autograder.report.results import gradescope_results, write_results
 from autograder.rubric import Rubric, load_rubric
@@ -50,12 +51,13 @@ class Submitted:
 
 
 def grade_into(rubric: Rubric, submitted: Submitted, out_dir: Path | None, options: Options,
-               sandbox: Sandbox | None = None) -> Report:
+               sandbox: Sandbox | None = None,
+               oracles: dict[str, Oracle | OracleError] | None = None) -> Report:
     """Grade one submission; with ``out_dir``, into ``out_dir/LABEL/``: results.json, then
     summary.json (written last: a regrade resumes from it)."""
     if submitted.questions:
         rubric = rubric.model_copy(update={"questions": [rubric.question(i) for i in submitted.questions]})
-    report = replace(grade(rubric, submitted.folder, options, sandbox), label=submitted.label,
+    report = replace(grade(rubric, submitted.folder, options, sandbox, oracles), label=submitted.label,
                      names=submitted.names, emails=submitted.emails, sids=submitted.sids)
     if out_dir is not None:
         folder = out_dir / submitted.label
@@ -90,6 +92,9 @@ class _Warm:
         self.stack = ExitStack()
         answers_file = self.rubric.assignment.answers_file
         runs_code = any(q.runs_code(answers_file) for q in self.rubric.questions if not q.graded_by_hand())
+        # Opened before the first submission's code runs; their answers then serve every one.
+        self.oracles = (load_oracles(self.rubric.questions, spec.options.reference)
+                        if spec.options.mode == "grade" else {})
         self.sandbox: Sandbox | None = (
             self.stack.enter_context(Sandbox(sandbox_user(), threads=spec.threads)) if runs_code else None
         )
@@ -131,7 +136,7 @@ def _release(spec: WorkerSpec) -> None:
 def grade_in_worker(spec: WorkerSpec, submitted: Submitted, out_dir: Path | None) -> Report:
     """Grade one submission in this (warm) worker process."""
     warm = _warm(spec)
-    return grade_into(warm.rubric, submitted, out_dir, spec.options, warm.sandbox)
+    return grade_into(warm.rubric, submitted, out_dir, spec.options, warm.sandbox, warm.oracles)
 
 
 class Executor(Protocol):

@@ -16,7 +16,7 @@ from typing import Any
 
 from autograder.imports import missing_import_notes, missing_module_problem
 from autograder.kinds.base import CodeAnswer, Figure
-from autograder.oracles import Oracle, OracleError, load_oracles
+from autograder.oracles import Oracle, OracleError, load_oracles, save_answers
 from autograder.notebooks import with_notebooks
 from autograder.outcomes import Mode, QuestionResult, Report, Status
 from autograder.rubric import Rubric
@@ -210,11 +210,14 @@ def _unreadable(questions: list[QuestionBase], error: Exception, started: float,
 
 
 def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
-          sandbox: Sandbox | None = None) -> Report:
+          sandbox: Sandbox | None = None,
+          oracles: dict[str, Oracle | OracleError] | None = None) -> Report:
     """Grade (or, in check mode, inspect) the submission in ``submission_dir``.
 
     ``sandbox``: an open sandbox to run the code in (a warm worker's, shared by the submissions
-    it grades); without one, the run opens its own when some question runs code.
+    it grades); without one, the run opens its own when some question runs code. ``oracles``:
+    the questions' oracles, opened before any student code ran (a warm worker's, so that their
+    answers are computed once for all its submissions); without, the run opens them itself.
     """
     started = time.monotonic()
     assignment = rubric.assignment
@@ -226,7 +229,8 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
     with ExitStack() as stack:
         sandbox = sandbox or _early_sandbox(questions, assignment.answers_file, stack)
         # Before any student code runs (see load_oracles); a student's check needs none.
-        oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
+        if oracles is None:
+            oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
         try:
             submitted = open_submission(submission_dir, assignment.files)
             submission, cell_notes = with_notebooks(submitted, assignment.files, stack)
@@ -255,6 +259,7 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
                 results.append(_judge(session, question))
             except Exception as error:  # noqa: BLE001 - a grader fault costs one question only
                 results.append(_grading_error(question, error))
+        save_answers(oracles)
     devices = tuple(sorted({r.device for r in results if r.device}))
     return Report(
         mode=options.mode,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from autograder.executors import Executor, Serial, Submitted, WorkerSpec
 from autograder.grading import TIME_RESERVE_S, Options
-from autograder.oracles import OracleError, load_oracles
+from autograder.oracles import remember_answers
 from autograder.mutation import QuestionMutation, mutate
 from autograder.mutation import score as mutation_score
 from autograder.outcomes import Report
@@ -56,9 +56,7 @@ def lint(course: Course) -> list[str]:
     for name in assignment.files:
         if name.endswith(".py") and not _MODULE_NAME.match(name):
             problems.append(f"{name} cannot be imported as a Python module; rename it")
-    for question_id, oracle in load_oracles(course.rubric.questions, course.reference_dir).items():
-        if isinstance(oracle, OracleError):
-            problems.append(f"question {question_id}: {oracle}")
+    problems += remember_answers(course.rubric, course.reference_dir)
     problems += _kind_lint(course.rubric)
     code_time = sum(
         q.time_limit or assignment.time_limit

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.kinds.conv import grade as grade_conv
+from autograder.kinds.conv import output_size
 from autograder.grading import Options, Report
 from autograder.grading import grade as grade_submission
 from autograder.rubric import load_rubric
@@ -180,3 +181,24 @@ def test_conv_configurations(question: str, answer: object, says: str) -> None:
     verdict = grade_conv(CONV.question(question), answer)  # type: ignore[arg-type]
     assert (verdict.credit == 1.0) == says.startswith("Right")
     assert says in " ".join(verdict.messages)
+
+
+def test_conv_formula_is_torchs_own() -> None:
+    """The grader judges by the formula alone (no torch import); a real Conv2d agrees with it on
+    every setting of a grid wide enough to cover padding, dilation, strides past the input, and
+    kernels that barely fit (sizes below 1 are where Conv2d refuses)."""
+    import torch
+
+    for n in (1, 5, 8, 13):
+        for k in (1, 2, 3, 5):
+            for s in (1, 2, 3, 7):
+                for p in (0, 1, 2):
+                    for d in (1, 2, 3):
+                        want = output_size(n, k, s, p, d)
+                        layer = torch.nn.Conv2d(1, 1, kernel_size=k, stride=s, padding=p, dilation=d, bias=False)
+                        if want < 1:
+                            with pytest.raises(RuntimeError):
+                                layer(torch.zeros(1, 1, n, n))
+                            continue
+                        with torch.no_grad():
+                            assert layer(torch.zeros(1, 1, n, n)).shape[-2:] == (want, want), (n, k, s, p, d)

@@ -109,6 +109,10 @@ class Kind:
     ``lint`` (optional) finds problems in a question's rubric that loading cannot (feedback that
     gives the answer away), for ``autograder validate``.
 
+    ``expected`` (optional), for a kind whose questions name an oracle: asks the oracle (an
+    :class:`autograder.oracles.Oracle`) everything grading the question can ask it, so that the
+    answers are stored ahead of grading (``autograder build`` and ``validate`` do this).
+
     Fields students must not see are marked on the model with :class:`Secret`.
     """
 
@@ -125,6 +129,7 @@ class Kind:
     sections: Mapping[str, Any] = field(default_factory=dict, hash=False)
     read_back: Callable[[Any, Any], list[str]] | None = None
     lint: Callable[[Any], list[str]] | None = None
+    expected: Callable[[Any, Any], None] | None = None
 
 
 class Kinds(Mapping[str, Kind]):

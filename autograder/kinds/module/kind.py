@@ -373,6 +373,13 @@ def _changed_inputs(question: ModuleQuestion, index: int, reply: dict[str, Any])
     return sorted(set(changed))
 
 
+def expected(question: ModuleQuestion, oracle: Any) -> None:
+    """Ask the oracle every answer grading can need: each case's rounds under each variant."""
+    for index in range(len(question.cases)):
+        for variant in question.variants:
+            _expected_rounds(question, oracle, index, variant)
+
+
 def _best_failures(question: ModuleQuestion, oracle: Any, index: int, reply: dict[str, Any]) -> dict[str, _Failure]:
     """One case's failing checks under the variant (e.g. ReLU'(0)) that suits the code best."""
     best: dict[str, _Failure] | None = None
@@ -611,5 +618,5 @@ def code_targets(question: ModuleQuestion) -> frozenset[str]:
 
 KIND = Kind(
     name="module", model=ModuleQuestion, grade=grade, precheck=precheck, reads_source=True,
-    needs_cpu=needs_cpu, code_targets=code_targets,
+    needs_cpu=needs_cpu, code_targets=code_targets, expected=expected,
 )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.oracles import Oracle, OracleError
+from autograder.oracles import Answer, Oracle, OracleError
 
 
 def _as_tensor(value: Any) -> Any:
@@ -27,9 +27,16 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def call_oracle(function: Oracle, available: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Call the oracle with the values its parameters name; float arrays arrive as float64
-    tensors. The answer comes back as float64 numpy arrays."""
+def call_oracle(oracle: Oracle | Callable[..., Any], available: Mapping[str, Any]) -> Answer:
+    """The oracle's answer for the values its parameters name: remembered when the oracle is an
+    :class:`Oracle` that was asked this before, else computed (float arrays arrive as float64
+    tensors). The answer comes back as float64 numpy arrays."""
+    if isinstance(oracle, Oracle):
+        return oracle.answer(available, _call)
+    return _call(oracle, available)
+
+
+def _call(function: Callable[..., Any], available: Mapping[str, Any]) -> Answer:
     parameters = inspect.signature(function).parameters
     takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     missing = [
