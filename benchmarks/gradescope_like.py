@@ -126,10 +126,10 @@ class Cgroup:
                     time.sleep(0.1)  # the last process is still leaving
 
 
-def cgroup_problem() -> str | None:
-    """Why a limited group cannot be made here, or None when it can."""
+def cgroup_problem(memory_bytes: int = MEMORY_BYTES, cpu_share: float = CPU_SHARE) -> str | None:
+    """Why a group with these limits cannot be made here, or None when it can."""
     try:
-        Cgroup.make(MEMORY_BYTES, CPU_SHARE).remove()
+        Cgroup.make(memory_bytes, cpu_share).remove()
     except OSError as error:
         return f"no writable cgroup (v1 or v2) with memory and cpu controllers: {error}"
     return None
@@ -163,25 +163,30 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def measure(command: list[str], env: dict[str, str], limited: bool, timeout: float = TIMEOUT_S) -> Measured:
-    """Run ``command`` (in a new limited cgroup when ``limited``), sampling its memory."""
-    group = Cgroup.make(MEMORY_BYTES, CPU_SHARE) if limited else None
+def measure(command: list[str], env: dict[str, str], limited: bool, timeout: float = TIMEOUT_S, *,
+            cpu_share: float = CPU_SHARE, memory_bytes: int = MEMORY_BYTES, sample: bool = True,
+            cwd: Path | None = None) -> Measured:
+    """Run ``command`` in ``cwd`` (in a new cgroup of ``memory_bytes`` and ``cpu_share`` of a CPU
+    when ``limited``), sampling the PSS of its whole process tree every 50 ms unless not
+    ``sample`` (then ``peak_pss_bytes`` is 0: a timing run that reads no ``/proc`` meanwhile)."""
+    group = Cgroup.make(memory_bytes, cpu_share) if limited else None
     # The shell joins the group before it becomes the command, so everything it starts is in it.
     joins = "".join(f'echo $$ > "{p}" && ' for p in (group.procs_files() if group else []))
     started = time.monotonic()
-    process = subprocess.Popen(["sh", "-c", f'{joins}exec "$@"', "sh", *command], env=env,
+    process = subprocess.Popen(["sh", "-c", f'{joins}exec "$@"', "sh", *command], env=env, cwd=cwd,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = 0
     done = threading.Event()
 
-    def sample() -> None:
+    def sampling() -> None:
         nonlocal peak
         while not done.wait(0.05):
             pids = group.pids() if group else _descendants(process.pid)
             peak = max(peak, sum(_pss(pid) for pid in pids))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = threading.Thread(target=sampling, daemon=True)
+    if sample:
+        sampler.start()
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -189,7 +194,8 @@ def measure(command: list[str], env: dict[str, str], limited: bool, timeout: flo
         output, _ = process.communicate()
     finally:
         done.set()
-        sampler.join()
+        if sample:
+            sampler.join()
     seconds = time.monotonic() - started
     cgroup_peak = group.peak_bytes() if group else None
     if group:
