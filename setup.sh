@@ -190,6 +190,8 @@ else
   "${PIP[@]}" "$ROOT"
 fi
 install_course_packages
+# matplotlib's font list, made once here rather than in every sandboxed task (fonts.py).
+"$VENV/bin/python" -c 'from autograder.sandbox.fonts import build; build()' || true
 
 if [ "$IS_ROOT" = 1 ]; then
   # One account per task running at once (regrade workers, mutation testing): the grader kills

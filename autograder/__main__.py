@@ -1,5 +1,5 @@
 """``python -m autograder`` is the same as the ``autograder`` command."""
 
-from autograder.cli import main
+from autograder.entry import main
 
 main()

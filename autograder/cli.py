@@ -13,14 +13,15 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from autograder.grading import Options, grade
+from autograder.grading import Options, code_questions, grade
 from autograder.outcomes import Report
 from autograder.report.results import (
     failure_results, gradescope_results, reserve_results, write_figures, write_results,
 )
 from autograder.report.table import print_report
 from autograder.rubric import Course, RubricError, json_schema, open_course
-from autograder.sandbox import hide_from_others
+from autograder.sandbox import Sandbox, hide_from_others
+from autograder.sandbox.early import EarlyStart
 
 DEVICE = click.Choice(["auto", "cpu", "cuda"])
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +107,15 @@ def _protect(course: Course, *private: Path) -> None:
         hide_from_others([course.rubric_path.parent, course.reference_dir, *private])
 
 
+def _early_sandbox(course: Course, options: Options) -> Sandbox | None:
+    """The sandbox the entry point opened for this command (``autograder/entry.py``), or None;
+    let go at once when no question of the rubric runs code."""
+    early = click.get_current_context().find_object(EarlyStart)
+    if early is None:
+        return None
+    return early.take(bool(code_questions(course.rubric, options.mode)))
+
+
 def _print_grading_errors(report: Report, console: Console) -> None:
     for result in report.grading_errors:
         console.print(f"[bold red]grading error in {result.id}:[/]")
@@ -150,7 +160,8 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
         course = open_course(assignment, [source])
         if os.geteuid() == 0:
             hide_from_others([source / "rubrics", source / "reference", results.parent])
-        report = grade(course.rubric, submission, Options(device=device, reference=course.reference_dir))
+        options = Options(device=device, reference=course.reference_dir)
+        report = grade(course.rubric, submission, options, _early_sandbox(course, options))
         data = gradescope_results(course.rubric, report)
         print_report(course.rubric, report, console)
         _print_grading_errors(report, console)
@@ -204,7 +215,7 @@ def grade_command(assignment: str, submissions: tuple[Path, ...], out: Path | No
     if len(submissions) == 1 and not (submissions[0] / METADATA).is_file() and executor == "local":
         target = out or Path("results.json")
         _protect(course)
-        report = grade(course.rubric, submissions[0], options)
+        report = grade(course.rubric, submissions[0], options, _early_sandbox(course, options))
         write_results(target, gradescope_results(course.rubric, report))
         print_report(course.rubric, report, console, heading=f"{course.rubric.assignment.title} — {submissions[0]}")
         _print_grading_errors(report, console)
@@ -270,7 +281,8 @@ def check(assignment: str, directory: Path, device: str | None) -> None:
     console = Console()
     directory, why = submission_folder(directory, course.rubric.assignment.files, course.name)
     console.print(f"Checking {escape(str(directory))}: {why}")
-    report = grade(course.rubric, directory, Options(mode="check", device=device))
+    options = Options(mode="check", device=device)
+    report = grade(course.rubric, directory, options, _early_sandbox(course, options))
     print_report(course.rubric, report, console, heading=f"{course.rubric.assignment.title}: check of {directory}")
     _print_grading_errors(report, console)
     _say_figures(write_figures(Path("autograder-figures"), report.results), console)

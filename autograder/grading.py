@@ -83,6 +83,7 @@ class _Session:
     def get_sandbox(self) -> Sandbox:
         if self.sandbox is None:
             self.sandbox = self.stack.enter_context(Sandbox(sandbox_user()))
+            _preload(self.sandbox, self.rubric, self.options.mode)
         return self.sandbox
 
     def answer(self, question: QuestionBase) -> Answer:
@@ -185,15 +186,30 @@ def _grading_error(question: QuestionBase, error: BaseException) -> QuestionResu
     )
 
 
-def _early_sandbox(questions: list[QuestionBase], answers_file: str, stack: ExitStack) -> Sandbox | None:
-    """The run's sandbox, opened first when some question runs code.
+def code_questions(rubric: Rubric, mode: Mode) -> list[QuestionBase]:
+    """The questions whose grading (or check) runs student code in the sandbox."""
+    answers_file = rubric.assignment.answers_file
+    return [q for q in rubric.questions
+            if q.runs_code(answers_file) and (mode == "grade" or q.visibility == "visible")]
 
-    Its zygote then imports torch (about 1.5 s) on another core while the grader loads oracles
-    and judges the questions that come before the first one that runs code. No student code
-    runs until that question. Where the sandbox cannot open, each question that needs it says
-    why (the lazy path in ``_Session.get_sandbox``), as before.
+
+def _preload(sandbox: Sandbox, rubric: Rubric, mode: Mode) -> None:
+    """Have the sandbox import, once, what the code questions' kinds import in their tasks."""
+    sandbox.preload(m for q in code_questions(rubric, mode) for m in rubric.kinds[q.kind].sandbox_modules)
+
+
+def _early_sandbox(questions: list[QuestionBase], answers_file: str, submission: Submission,
+                   stack: ExitStack) -> Sandbox | None:
+    """The run's sandbox, opened before judging when some question will run the student's code.
+
+    Its zygote then imports torch on another core while the grader judges the questions that
+    come before the first one that runs code. No student code runs until that question. A
+    submission without the files those questions run opens none (an empty submission costs no
+    torch import). Where the sandbox cannot open, each question that needs it says why (the lazy
+    path in ``_Session.get_sandbox``).
     """
-    if not any(q.runs_code(answers_file) for q in questions if not q.graded_by_hand()):
+    needed = [q for q in questions if q.runs_code(answers_file)]
+    if not any(submission.problem(str(q.answer_source(answers_file).file)) is None for q in needed):
         return None
     try:
         return stack.enter_context(Sandbox(sandbox_user()))
@@ -227,7 +243,6 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
     ]
     results = []
     with ExitStack() as stack:
-        sandbox = sandbox or _early_sandbox(questions, assignment.answers_file, stack)
         # Before any student code runs (see load_oracles); a student's check needs none.
         if oracles is None:
             oracles = load_oracles(questions, options.reference) if options.mode == "grade" else {}
@@ -237,6 +252,9 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
             imports = missing_import_notes(submitted.base, assignment.files, assignment.packages)
         except Exception as error:  # noqa: BLE001 - the submission's fault boundary: never a crash
             return _unreadable(questions, error, started, options.mode)
+        sandbox = sandbox or _early_sandbox(questions, assignment.answers_file, submission, stack)
+        if sandbox is not None:
+            _preload(sandbox, rubric, options.mode)
         notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
         notes += tuple(cell_notes) + submission.notes + tuple(imports)
         session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox, budget_end=budget_end)

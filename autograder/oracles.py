@@ -30,6 +30,7 @@ import io
 import os
 import stat
 import tempfile
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -177,7 +178,7 @@ def _read_store(path: Path) -> dict[str, Answer]:
             for entry in archive.files:
                 key, _, check = entry.partition("~")
                 known.setdefault(key, {})[check] = archive[entry]
-    except (OSError, ValueError, EOFError):  # a torn or foreign file: computed again
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # torn or foreign: computed again
         return {}
     return known
 

@@ -113,6 +113,10 @@ class Kind:
     :class:`autograder.oracles.Oracle`) everything grading the question can ask it, so that the
     answers are stored ahead of grading (``autograder build`` and ``validate`` do this).
 
+    ``sandbox_modules`` names modules the kind's sandboxed work imports beyond torch (the
+    training harness's optimizer pulls in ``torch._dynamo``, most of a second): a warm sandbox
+    imports them once, before its first task, rather than every task importing them anew.
+
     Fields students must not see are marked on the model with :class:`Secret`.
     """
 
@@ -130,6 +134,7 @@ class Kind:
     read_back: Callable[[Any, Any], list[str]] | None = None
     lint: Callable[[Any], list[str]] | None = None
     expected: Callable[[Any, Any], None] | None = None
+    sandbox_modules: tuple[str, ...] = ()
 
 
 class Kinds(Mapping[str, Kind]):

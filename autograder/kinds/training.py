@@ -242,4 +242,5 @@ def precheck(question: TrainingQuestion, answer: Any) -> list[str]:
     return problems
 
 
-KIND = Kind(name="training", model=TrainingQuestion, grade=grade, precheck=precheck)
+KIND = Kind(name="training", model=TrainingQuestion, grade=grade, precheck=precheck,
+            sandbox_modules=("torch.optim", "torch._dynamo"))  # an optimizer's first use imports both

@@ -25,11 +25,12 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Iterable, Literal
 
 from autograder.safefs import TreeLimits, copy_tree, remove_tree
 from autograder.sandbox import framing, protocol
 from autograder.sandbox.checkouts import hidden_paths, refuse_without_namespaces
+from autograder.sandbox.fonts import font_lists, seed_home
 from autograder.sandbox.identity import SandboxSetupError, SandboxUser, lease_user
 from autograder.sandbox.sweep import sweep_account
 from autograder.sandbox.work import Request
@@ -277,6 +278,7 @@ class _Zygote:
         )
         theirs.close()
         self.started: bool | None = None  # known at the first task: the grader works meanwhile
+        self.preloaded: set[str] = set()
 
     def ready(self) -> bool:
         """Whether the zygote has imported torch and waits for tasks (waiting for it the first time).
@@ -311,6 +313,11 @@ class _Zygote:
         }
         framing.send_message(self.channel, order, fds=(out_fd, reply_fd))
         return _ForkedTask(self, int(self._read()["pid"]), output)
+
+    def preload(self, modules: list[str]) -> None:
+        """Have the zygote import ``modules`` before its next fork (no answer comes back)."""
+        framing.send_message(self.channel, {"preload": modules})
+        self.preloaded.update(modules)
 
     def status(self, pid: int, block: bool) -> int | None:
         """The task's ``waitpid`` status once it has ended; None while it runs (not blocking)."""
@@ -354,6 +361,7 @@ class Sandbox:
         self._zygote: _Zygote | None = None
         self._leases = ExitStack()
         self._hidden: list[tuple[str, bool]] = []  # a checkout's entries no task may see
+        self._font_lists: list[Path] = []  # matplotlib's, made at set-up (fonts.py)
 
     @property
     def network_isolated(self) -> bool:
@@ -366,6 +374,7 @@ class Sandbox:
         self.user = lease_user(self.user, self._leases)
         self._launcher = _launcher(self.user)
         self._hidden = hidden_paths(self.user, self.python)
+        self._font_lists = font_lists()
         try:
             refuse_without_namespaces(self._hidden, self.network_isolated)
         except SandboxSetupError:
@@ -383,6 +392,23 @@ class Sandbox:
         if self.warm:
             self._zygote = self._start_zygote(runner_dir)
         return self
+
+    def preload(self, modules: Iterable[str]) -> None:
+        """Import ``modules`` once in the zygote, for every task forked after (what the tasks
+        of a question kind import, ``Kind.sandbox_modules``). Nothing happens without a zygote
+        (cold tasks import what they use) or when it was asked before."""
+        zygote = self._zygote
+        if zygote is None or zygote.broken:
+            return
+        wanted = sorted(set(modules) - zygote.preloaded)
+        if not wanted or not zygote.busy.acquire(blocking=False):
+            return
+        try:
+            zygote.preload(wanted)
+        except (OSError, ValueError):
+            zygote.broken = True  # from now on, cold starts
+        finally:
+            zygote.busy.release()
 
     def _start_zygote(self, runner_dir: Path) -> _Zygote | None:
         try:
@@ -426,6 +452,7 @@ class Sandbox:
         workdir = Path(tempfile.mkdtemp(prefix="task-", dir=self._base))
         try:
             _copy_submission(submission_dir, workdir, limits.max_copy_bytes)
+            seed_home(workdir, self._font_lists)
             if self.user is not None:
                 _chown_tree(workdir, self.user)
             result = self._spawn(task, workdir, limits, seed, device)

@@ -12,7 +12,7 @@ from the zygote's untouched memory.
 
 Messages on the socket (framed by ``framing.py``) from the grader: ``{"request", "workdir",
 "env", "uid", "gid", "isolate"}``, with the task's output and reply pipes' write ends attached
-(SCM_RIGHTS). Answers: ``{"ready": true}`` once torch is imported, ``{"pid": N}`` once forked, then ``{"pid": N, "status": S}`` (the
+(SCM_RIGHTS), or ``{"preload": [MODULE, ...]}`` (imported before the next fork; no answer). Answers: ``{"ready": true}`` once torch is imported, ``{"pid": N}`` once forked, then ``{"pid": N, "status": S}`` (the
 ``waitpid`` status) once the child has ended. EOF on the socket ends the zygote.
 
 Like the runner, it imports nothing from the ``autograder`` package.
@@ -110,6 +110,19 @@ def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: 
     runner.serve(request)  # never returns
 
 
+def _preload(modules: list[str]) -> None:
+    """Import what the grader says its tasks will import (e.g. what an optimizer's first use
+    pulls in: most of a second), once here rather than in every forked task. No reply: the next
+    fork simply waits until this is done."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a task that needs it imports it (and says why it fails)
+            pass
+
+
 def main() -> None:
     """Serve fork requests from the grader on the socket named by argv[1] until it closes."""
     channel = socket.socket(fileno=int(sys.argv[1]))
@@ -124,6 +137,9 @@ def main() -> None:
             order, fds = framing.read_message(channel, max_fds=2)
         except framing.Closed:
             return
+        if "preload" in order:
+            _preload(order["preload"])
+            continue
         pid = os.fork()
         if pid == 0:
             _become_task(libc, channel, order, fds)

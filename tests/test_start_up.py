@@ -1,0 +1,147 @@
+"""What makes a grading run start fast, and stay the same run: the sandbox opened by the entry
+point before the grader's imports, modules preloaded in the zygote, matplotlib's font list
+made once, and no sandbox at all for a submission without code."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from autograder import grading
+from autograder.entry import submission_to_grade
+from autograder.grading import Options, grade
+from autograder.rubric import open_course
+from autograder.sandbox import Limits, ReadValue, Sandbox, sandbox_user
+from autograder.sandbox.early import has_code, start_early
+from autograder.sandbox.fonts import build, font_lists
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMITS = Limits(time_s=30, memory_bytes=1024 * 2**20)
+
+
+@pytest.fixture()
+def folder() -> Iterator[Path]:
+    """A folder the sandbox account can read (pytest's tmp_path is private to the grader)."""
+    with tempfile.TemporaryDirectory(prefix="autograder-start-") as name:
+        os.chmod(name, 0o755)
+        yield Path(name)
+
+
+@pytest.mark.parametrize("args, folder", [
+    (["run"], "/autograder/submission"),
+    (["run", "--submission", "/x/sub", "--results", "/x/r.json"], "/x/sub"),
+    (["run", "--submission=/x/sub"], "/x/sub"),
+    (["check", "mlp-backprop"], "."),
+    (["check", "mlp-backprop", "mine"], "mine"),
+    (["grade", "mlp-backprop", "sub"], "sub"),
+    (["grade", "mlp-backprop", "sub", "--out", "r.json"], None),  # a glance: no early start, no harm
+    (["grade", "mlp-backprop", "a", "b"], None),
+    (["grade", "mlp-backprop", "sub", "--workers", "2"], None),
+    (["grade", "mlp-backprop", "sub", "--executor", "dask"], None),
+    (["validate", "mlp-backprop"], None),
+    (["build", "mlp-backprop"], None),
+    ([], None),
+])
+def test_the_entry_point_glances_at_the_one_submission_to_grade(args: list[str], folder: str | None) -> None:
+    found = submission_to_grade(args)
+    assert (str(found) if found else None) == (str(Path(folder)) if folder else None)
+
+
+def test_code_is_looked_for_two_levels_deep_and_never_through_links(folder: Path) -> None:
+    assert not has_code(folder)
+    (folder / "answers.yaml").write_text("a: 1\n")
+    assert not has_code(folder)
+    deep = folder / "hw" / "part"
+    deep.mkdir(parents=True)
+    (deep / "mlp.ipynb").write_text("{}")
+    assert has_code(folder)
+    (deep / "mlp.ipynb").unlink()
+    elsewhere = folder.parent / f"{folder.name}-elsewhere"
+    elsewhere.mkdir()
+    try:
+        (elsewhere / "x.py").write_text("")
+        (folder / "linked").symlink_to(elsewhere)
+        (folder / "l.py").symlink_to(elsewhere / "x.py")
+        assert not has_code(folder)
+    finally:
+        (elsewhere / "x.py").unlink()
+        elsewhere.rmdir()
+
+
+def test_an_early_sandbox_is_opened_for_code_and_let_go_when_not_needed(folder: Path) -> None:
+    empty = start_early(folder)
+    assert empty.sandbox is None and empty.take(True) is None
+    (folder / "mlp.py").write_text("X = 1\n")
+    early = start_early(folder)
+    try:
+        sandbox = early.take(True)
+        assert sandbox is not None
+        result = sandbox.run(ReadValue("mlp.py", "X"), folder, LIMITS, seed=0, device="cpu")
+        assert result.status == "ok" and result.value == 1
+    finally:
+        early.close()
+    again = start_early(folder)
+    assert again.take(False) is None and again.sandbox is None
+    again.close()  # idempotent, as the entry point closes it once more at exit
+
+
+def test_a_submission_without_code_opens_no_sandbox(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    course = open_course("mlp-backprop", [ROOT])
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a sandbox was opened for a submission without code")
+
+    monkeypatch.setattr(grading, "Sandbox", refuse)
+    report = grade(course.rubric, folder, Options(reference=course.reference_dir))
+    code = [r for r in report.results if r.id in {"mlp-forward", "mlp-backward", "mse-loss", "bce-loss"}]
+    assert len(code) == 4 and all(r.status == "problem" and "not submitted" in r.messages[0] for r in code)
+    assert report.score == 0
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_preloaded_modules_are_imported_once_in_the_zygote(folder: Path, warm: bool) -> None:
+    (folder / "probe.py").write_text("import sys\nX = 'colorsys' in sys.modules\n")
+    with Sandbox(sandbox_user(), warm=warm) as sandbox:
+        before = sandbox.run(ReadValue("probe.py", "X"), folder, LIMITS, seed=0, device="cpu")
+        sandbox.preload(["colorsys", "no_such_module_at_all"])
+        after = sandbox.run(ReadValue("probe.py", "X"), folder, LIMITS, seed=0, device="cpu")
+    assert before.status == after.status == "ok" and before.value is False
+    assert after.value is warm  # cold tasks import what they use themselves
+
+
+def test_the_font_list_made_at_set_up_is_found_in_each_task_home(folder: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    cache = tmp_path / "fonts"
+    assert build(cache) and font_lists(cache)
+    (folder / "plots.py").write_text(
+        "import os, glob\n"
+        "def listed():\n"
+        "    return {p: os.stat(p).st_mtime_ns for p in glob.glob(os.path.expanduser('~/.cache/matplotlib/fontlist-*.json'))}\n"
+        "BEFORE = listed()\n"
+        "import matplotlib.pyplot\n"
+        "X = [BEFORE, listed()]\n"
+    )
+    with Sandbox(sandbox_user()) as sandbox:
+        sandbox._font_lists = font_lists(cache)
+        seeded = sandbox.run(ReadValue("plots.py", "X"), folder, LIMITS, seed=0, device="cpu")
+        sandbox._font_lists = []  # as without set-up: matplotlib makes its own list, task by task
+        unseeded = sandbox.run(ReadValue("plots.py", "X"), folder, LIMITS, seed=0, device="cpu")
+    assert seeded.status == unseeded.status == "ok", (seeded.message, unseeded.message)
+    before, after = seeded.value
+    assert before and before == after  # found, read, never made again
+    assert not unseeded.value[0] and unseeded.value[1]
+
+
+def test_the_font_list_is_never_taken_through_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "fontlist-v390.json").write_text("{}")
+    (tmp_path / "linked").symlink_to(real)
+    assert font_lists(real) and not font_lists(tmp_path / "linked")
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "fontlist-v390.json").symlink_to(real / "fontlist-v390.json")
+    assert not font_lists(tmp_path / "plain")
