@@ -4,7 +4,8 @@ Written in Python's expression syntax, read with :func:`ast.parse` and walked by
 compiled or evaluated by Python. Inputs are named ``x1 … xn``; allowed are numbers, ``+ - * /``,
 comparisons (chained too), ``and or not``, and ``abs min max``. Evaluation is exact on Fractions,
 and every comparison between linear terms yields a boundary (a hyperplane) that the test inputs
-visit.
+visit. Pictures evaluate the same tree in floats on whole grids at once (:meth:`Predicate.holds_grid`),
+never for a verdict.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import ast
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Literal
+from functools import reduce
+from typing import Callable, Literal, Sequence
+
+import numpy as np
 
 # How a network's output answers the condition: sign, f(x) > 0 exactly when it holds; binary,
 # f(x) = 1 when it holds and 0 when not.
@@ -30,6 +34,15 @@ _COMPARE: dict[type, Callable[[Fraction, Fraction], bool]] = {
     ast.NotEq: lambda a, b: a != b,
 }
 _FUNCTIONS: dict[str, Callable[..., Fraction]] = {"abs": abs, "min": min, "max": max}
+_GRID_COMPARE: dict[type, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater,
+    ast.GtE: np.greater_equal, ast.Eq: np.equal, ast.NotEq: np.not_equal,
+}
+_GRID_FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
+    "abs": np.abs,
+    "min": lambda *args: reduce(np.minimum, args),
+    "max": lambda *args: reduce(np.maximum, args),
+}
 
 
 class PredicateError(ValueError):
@@ -126,6 +139,48 @@ class Predicate:
         terms = [self._value(t, x) for t in (node.left, *node.comparators)]
         return all(_COMPARE[type(op)](a, b) for op, a, b in zip(node.ops, terms, terms[1:]))
 
+    def holds_grid(self, columns: Sequence[np.ndarray]) -> np.ndarray:
+        """Where the condition is true at many inputs at once, in float64 (for pictures only).
+
+        ``columns[i]`` holds the values of x(i+1), all of one shape; the answer has that shape.
+        Rounding can differ from :meth:`holds` only at points on a boundary that floats cannot
+        represent. Where the condition divides by zero the point counts as not holding (a
+        picture has no way to show an undefined point; grading never gets here).
+        """
+        values = tuple(np.asarray(column, dtype=float) for column in columns)
+        undefined = np.zeros(np.broadcast_shapes(*(v.shape for v in values)), dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            truth, undefined = self._grid_value(self._tree, values, undefined)
+        return np.broadcast_to(np.asarray(truth, dtype=bool), undefined.shape) & ~undefined
+
+    def _grid_value(
+        self, node: ast.AST, x: tuple[np.ndarray, ...], undefined: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The node's value on the grid (numbers as float64, conditions as bool), and where a
+        division by zero has happened so far; the same walk as :meth:`_value`."""
+        if isinstance(node, ast.Name):
+            return x[int(node.id[1:]) - 1], undefined
+        if isinstance(node, ast.Constant):
+            return np.asarray(float(node.value)), undefined
+        parts: list[np.ndarray] = []
+        for child in _children(node):
+            value, undefined = self._grid_value(child, x, undefined)
+            parts.append(value)
+        if isinstance(node, ast.Call):
+            return _GRID_FUNCTIONS[node.func.id](*map(_number, parts)), undefined  # type: ignore[union-attr]
+        if isinstance(node, ast.BinOp):
+            return _grid_arithmetic(node.op, _number(parts[0]), _number(parts[1]), undefined)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return np.logical_not(parts[0]), undefined
+            return (-_number(parts[0]) if isinstance(node.op, ast.USub) else _number(parts[0])), undefined
+        if isinstance(node, ast.BoolOp):
+            join = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+            return reduce(join, (np.asarray(p, dtype=bool) for p in parts)), undefined
+        assert isinstance(node, ast.Compare)
+        pairs = zip(node.ops, parts, parts[1:])
+        return reduce(np.logical_and, (_GRID_COMPARE[type(op)](a, b) for op, a, b in pairs)), undefined
+
     def boundaries(self) -> list[Boundary]:
         """One hyperplane per comparison of two linear terms (others are skipped)."""
         found: list[Boundary] = []
@@ -173,3 +228,36 @@ class Predicate:
                 return None
             return tuple(c / right[1] for c in left[0]), left[1] / right[1]
         return None
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """The operands of a checked node, in the order :meth:`Predicate._value` evaluates them."""
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.BoolOp):
+        return list(node.values)
+    assert isinstance(node, ast.Compare)
+    return [node.left, *node.comparators]
+
+
+def _number(value: np.ndarray) -> np.ndarray:
+    """A condition used as a number, as Python does (True is 1): numpy's bool arithmetic is
+    logical (True + True is True), so it is cast first."""
+    return value.astype(float) if value.dtype == bool else value
+
+
+def _grid_arithmetic(
+    op: ast.operator, left: np.ndarray, right: np.ndarray, undefined: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``left op right`` on the grid; a division marks where its divisor is 0 as undefined."""
+    if isinstance(op, ast.Add):
+        return left + right, undefined
+    if isinstance(op, ast.Sub):
+        return left - right, undefined
+    if isinstance(op, ast.Mult):
+        return left * right, undefined
+    return left / right, undefined | (right == 0)
