@@ -81,6 +81,13 @@ def _apply_limits(request: dict[str, Any], device: str) -> None:
             pass
 
 
+def warm_up() -> None:
+    """Pay once, in the zygote, what the first seeding costs (numpy makes its global generator
+    on first use: ten milliseconds per task otherwise). Every task seeds again from its own
+    request, so no state of this call reaches a task."""
+    _prepare_torch({"device": "cpu", "seed": 0, "preload_torch": True})
+
+
 def _prepare_torch(request: dict[str, Any]) -> str:
     """Import torch before the student's code (so it is seeded) and settle the device."""
     device = request["device"]

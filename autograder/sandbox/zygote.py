@@ -131,6 +131,7 @@ def main() -> None:
         import torch  # noqa: F401 - the point of the zygote: paid once, shared by every fork
     except ImportError:
         pass
+    runner.warm_up()
     framing.send_message(channel, {"ready": True})
     while True:
         try:
