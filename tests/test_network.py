@@ -197,7 +197,7 @@ def test_oversized_networks_are_refused_before_they_run(monkeypatch: pytest.Monk
     def never(*_: object) -> None:
         raise AssertionError("an oversized network was evaluated")
 
-    monkeypatch.setattr(network_kind, "evaluate", never)
+    monkeypatch.setattr(network_kind, "evaluator", never)
     unlimited = NetworkQuestion.model_validate(
         {"id": "u", "title": "U", "points": 1, "kind": "network", "inputs": 2, "condition": "x1 > 0"}
     )

@@ -26,10 +26,9 @@ from autograder.kinds.expression.nodes import (
     Sym,
     Transpose,
 )
+from autograder.kinds.expression.scalars import NotScalar
 
-
-class NotScalar(ValueError):
-    """The tree uses vectors or matrices; it is compared numerically instead."""
+__all__ = ["NotScalar", "factors", "symbol_for", "to_sympy"]
 
 
 def _sigma(x: sympy.Expr) -> sympy.Expr:

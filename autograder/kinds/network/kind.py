@@ -37,7 +37,7 @@ from autograder.kinds.network.cases import (
     on_boundary,
     passes_filter,
 )
-from autograder.kinds.network.forward import evaluate
+from autograder.kinds.network.forward import evaluator
 from autograder.kinds.network.numbers import show, show_point
 from autograder.kinds.network.piecewise import analyse
 from autograder.kinds.network.predicate import Boundary, Output, Predicate, PredicateError
@@ -149,6 +149,14 @@ class NetworkQuestion(QuestionBase):
         cases = draw_cases(self.inputs, groups, self.predicate.boundaries(), seed)
         return [(case, self.predicate.holds(case.point)) for case in cases]
 
+    @cached_property
+    def boundary_points(self) -> list[tuple[Fraction, ...]]:
+        """The judged inputs that lie on a boundary of the condition: where the "switching"
+        cases start from (kept, as they depend on the question only)."""
+        boundaries = self.predicate.boundaries()
+        return [case.point for case, _ in self.judged_cases
+                if any(on_boundary(case.point, b) for b in boundaries)]
+
 
 @dataclass(frozen=True)
 class _Failure:
@@ -191,15 +199,14 @@ def _judge_condition(network: Network, question: NetworkQuestion) -> Verdict:
     failures = []
     boundaries = question.predicate.boundaries()
     if question.cases is None or "switching" in question.cases:
-        on = [case.point for case, _ in question.judged_cases
-              if any(on_boundary(case.point, b) for b in boundaries)]
         extra = [(case, question.predicate.holds(case.point))
-                 for case in between(on, _first_layer_planes(network))]
+                 for case in between(question.boundary_points, _first_layer_planes(network))]
     else:
         extra = []
     judged = question.judged_cases + extra
+    outputs = evaluator(network)
     for case, truth in judged:
-        value = evaluate(network, case.point)[0]
+        value = outputs(case.point)[0]
         if not _correct(value, truth, question.output):
             failures.append(_Failure(case, value, truth))
     total = len(judged)

@@ -11,10 +11,11 @@ never for a verdict.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import reduce
+from functools import cached_property, reduce
 from typing import Callable, Literal, Sequence
 
 import numpy as np
@@ -55,6 +56,14 @@ class Boundary:
 
     coefficients: tuple[Fraction, ...]
     constant: Fraction
+
+    @cached_property
+    def integers(self) -> tuple[tuple[int, ...], int]:
+        """The same hyperplane times its coefficients' common denominator, all integers: exact
+        tests against it need no Fraction arithmetic."""
+        common = math.lcm(*(v.denominator for v in (*self.coefficients, self.constant)))
+        return (tuple(c.numerator * (common // c.denominator) for c in self.coefficients),
+                self.constant.numerator * (common // self.constant.denominator))
 
 
 class Predicate:
