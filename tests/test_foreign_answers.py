@@ -3,8 +3,6 @@ helper), where the grader was wrong: each must now score as a fair TA would."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from autograder.kinds import KINDS
