@@ -145,3 +145,15 @@ def test_the_font_list_is_never_taken_through_a_link(tmp_path: Path) -> None:
     (tmp_path / "plain").mkdir()
     (tmp_path / "plain" / "fontlist-v390.json").symlink_to(real / "fontlist-v390.json")
     assert not font_lists(tmp_path / "plain")
+
+
+def test_a_submission_in_the_way_of_the_font_list_costs_nothing(folder: Path, tmp_path: Path) -> None:
+    """A submitted file named .cache (or .cache/matplotlib) leaves matplotlib to make its own."""
+    lists = [tmp_path / "fontlist-v390.json"]
+    lists[0].write_text("{}")
+    (folder / ".cache").write_text("not a folder")
+    (folder / "x.py").write_text("import os\nX = open(os.path.expanduser('~/.cache')).read()\n")
+    with Sandbox(sandbox_user()) as sandbox:
+        sandbox._font_lists = lists
+        result = sandbox.run(ReadValue("x.py", "X"), folder, LIMITS, seed=0, device="cpu")
+    assert result.status == "ok" and result.value == "not a folder"

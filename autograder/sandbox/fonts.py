@@ -29,13 +29,18 @@ def font_lists(cache: Path = CACHE) -> list[Path]:
 
 
 def seed_home(home: Path, lists: list[Path]) -> None:
-    """Put the font lists into ``home/.cache/matplotlib`` (a task's fresh home)."""
+    """Put the font lists into ``home/.cache/matplotlib`` (a task's fresh home, holding a copy
+    of the submission: links never, but maybe a file named ``.cache``; then matplotlib simply
+    makes its own list, as without set-up)."""
     if not lists:
         return
     target = home / ".cache" / "matplotlib"
-    target.mkdir(parents=True, exist_ok=True)
-    for path in lists:
-        shutil.copyfile(path, target / path.name, follow_symlinks=False)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for path in lists:
+            shutil.copyfile(path, target / path.name, follow_symlinks=False)
+    except OSError:
+        pass
 
 
 def build(cache: Path = CACHE) -> bool:
