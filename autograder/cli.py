@@ -160,7 +160,7 @@ def run(submission: Path, results: Path, source: Path, assignment: str | None,
         course = open_course(assignment, [source])
         if os.geteuid() == 0:
             hide_from_others([source / "rubrics", source / "reference", results.parent])
-        options = Options(device=device, reference=course.reference_dir)
+        options = Options(device=device, reference=course.reference_dir, store_answers=False)
         report = grade(course.rubric, submission, options, _early_sandbox(course, options))
         data = gradescope_results(course.rubric, report)
         print_report(course.rubric, report, console)

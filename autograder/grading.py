@@ -46,6 +46,10 @@ class Options:
     mode: Mode = "grade"
     device: str | None = None
     reference: Path | None = None  # the reference folder, where questions' oracles live
+    # Whether oracle answers computed in this run are stored beside the reference for later
+    # runs; Gradescope's `run` only reads them (its zip was built with them; the course's files
+    # never change while a student is graded).
+    store_answers: bool = True
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,8 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
                 results.append(_judge(session, question))
             except Exception as error:  # noqa: BLE001 - a grader fault costs one question only
                 results.append(_grading_error(question, error))
-        save_answers(oracles)
+        if options.store_answers:
+            save_answers(oracles)
     devices = tuple(sorted({r.device for r in results if r.device}))
     return Report(
         mode=options.mode,

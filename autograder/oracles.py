@@ -17,7 +17,7 @@ numbers, e.g.::
 An oracle is a pure function of the question: every submission asks it the same things. So its
 answers are remembered: in memory for the run (and for a warm worker's whole regrade), and on
 disk beside the reference (``.oracle-answers/``, written by ``autograder build``, ``validate``
-and any grading run that had to compute one), keyed by the oracle's source, the arguments and
+and a local ``grade`` that had to compute one; Gradescope's ``run`` only reads), keyed by the oracle's source, the arguments and
 the grader's torch. With every answer known, the grader never imports the oracle, nor torch,
 which is most of its own start-up: the sandbox's zygote imports torch once, not twice.
 """

@@ -16,6 +16,8 @@ grader that runs PyTorch code in a fresh process can be faster. For each assignm
 * ``autograder check NAME .`` in a copy of the reference folder (the student's loop: form only,
   figures written beside it), × floor (goal: at most 1.5);
 * with ``--validate``, ``autograder validate NAME`` in seconds (goal: at most 30 s);
+* where its questions' tasks import more than torch (``Kind.sandbox_modules``: a training loop's
+  optimizer imports ``torch._dynamo``), grade against the floor of importing that too;
 * unless ``--no-split``, the grader's own start-up, one sandboxed task cold and warm, and the
   in-process split of grading (imports already done): questions that run code (waiting for the
   zygote included), and the rest.
@@ -91,6 +93,9 @@ class AssignmentFigures:
     check: Timing
     validate: Timing | None = None
     split: Split | None = None
+    # The floor of what its tasks import beyond torch (Kind.sandbox_modules: a training loop's
+    # optimizer imports torch._dynamo), as ("torch, torch.optim, ...", its timing).
+    own_floor: tuple[str, Timing] | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,10 @@ def assignment_rows(figures: AssignmentFigures, floor_s: float) -> list[Row]:
                   figures.grade.seconds, floor_s),
         pss_row("peak PSS of the whole process tree (grade)", figures.grade.peak_pss_bytes),
     ]
+    if figures.own_floor is not None:
+        modules, timing = figures.own_floor
+        rows.append(Row(f"grade × the floor of what its code imports (import {modules}: {_ms(timing.seconds)})",
+                        f"{figures.grade.seconds / timing.seconds:.2f}×", sub=True))
     if figures.split is not None:
         rows += [
             Row(f"in-process: questions that run code ({figures.split.code_questions})", _ms(figures.split.code_s),
@@ -294,12 +303,18 @@ def measure_assignment(runner: Runner, name: str, work: Path, validate: bool, sp
     for directory, _, _ in os.walk(work / "check"):
         os.chmod(directory, 0o755)
     check = runner.timing([*autograder, "check", name, "."], cwd=folder)
+    own_floor = None
+    modules = sorted({m for q in course.rubric.questions if q.runs_code(course.rubric.assignment.answers_file)
+                      for m in course.rubric.kinds[q.kind].sandbox_modules})
+    if modules:
+        imports = ", ".join(["torch", *modules])
+        own_floor = (imports, runner.timing([sys.executable, "-c", f"import {imports}"]))
     validated = runner.timing([*autograder, "validate", str(course.rubric_path)], cwd=work) if validate else None
     parts = None
     if split:
         got = runner.helper("--split", name)
         parts = Split(got["code_s"], int(got["code_questions"]), got["rest_s"])
-    return AssignmentFigures(name, len(course.rubric.questions), grade, check, validated, parts)
+    return AssignmentFigures(name, len(course.rubric.questions), grade, check, validated, parts, own_floor)
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:

@@ -59,3 +59,14 @@ def test_text_and_markdown_show_the_same_goal_column() -> None:
     assert "| a: `autograder grade` reference (10 questions) | 4000 ms | 2.00 | ≤ 1.5× floor | no |" in table
     assert "| ↳ peak PSS of the whole process tree (grade) | 400 MiB |  | ≤ 600 MiB | yes |" in table
     assert "| a: `autograder validate` | 12.0 s |  | ≤ 30 s | yes |" in table
+
+
+def test_an_assignment_whose_code_imports_more_is_also_shown_against_that_floor() -> None:
+    trains = AssignmentFigures("t", 3, grade=Timing(3.2, 0), check=Timing(2.0, 0),
+                               own_floor=("torch, torch._dynamo", Timing(2.5, 0)))
+    rows = table_rows(FLOOR, [trains])
+    own = next(r for r in rows if "floor of what its code imports" in r.label)
+    assert own.value == "1.28×" and own.met is None and own.sub
+    assert "import torch, torch._dynamo: 2500 ms" in own.label
+    grade = next(r for r in rows if "`autograder grade`" in r.label)
+    assert grade.met is False  # the goal stays judged against the plain floor

@@ -132,3 +132,8 @@ def test_an_oracle_error_is_still_a_grading_error(course: Course) -> None:
     (course.reference_dir / "oracle.py").unlink()
     oracles = load_oracles(course.rubric.questions, course.reference_dir)
     assert oracles and all(isinstance(o, OracleError) for o in oracles.values())
+
+
+def test_gradescopes_run_reads_answers_but_never_writes_the_course(course: Course) -> None:
+    grade(course.rubric, course.reference_dir, Options(reference=course.reference_dir, store_answers=False))
+    assert not (course.reference_dir / STORE_DIR).exists()
