@@ -12,8 +12,10 @@ from the zygote's untouched memory.
 
 Messages on the socket (framed by ``framing.py``) from the grader: ``{"request", "workdir",
 "env", "uid", "gid", "isolate"}``, with the task's output and reply pipes' write ends attached
-(SCM_RIGHTS), or ``{"preload": [MODULE, ...]}`` (imported before the next fork; no answer). Answers: ``{"ready": true}`` once torch is imported, ``{"pid": N}`` once forked, then ``{"pid": N, "status": S}`` (the
-``waitpid`` status) once the child has ended. EOF on the socket ends the zygote.
+(SCM_RIGHTS), or ``{"preload": [MODULE, ...]}`` (imported before the next fork; no answer).
+Answers: ``{"ready": true}`` once torch is imported, ``{"pid": N}`` once forked, then
+``{"pid": N, "status": S}`` (the ``waitpid`` status) once the child has ended. EOF on the socket
+ends the zygote.
 
 Like the runner, it imports nothing from the ``autograder`` package.
 """
