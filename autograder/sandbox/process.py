@@ -567,7 +567,8 @@ class Sandbox:
             return RunResult("timeout", message=f"took longer than {limits.time_s:g} s", **common)
         if too_big:
             return RunResult("bad_reply", message="returned a value that is too large", **common)
-        body = bytes(reply).removeprefix(STARTED)
+        start = len(STARTED) if reply.startswith(STARTED) else 0
+        body = bytes(memoryview(reply)[start:])  # one copy of a reply that may be many MB
         if not body:
             return RunResult("crashed", message=self._exit_reason(process.returncode), **common)
         return self._decode(body, common)

@@ -196,7 +196,7 @@ def _containers_bound(text: str | bytes) -> None:
     in the grader. Counting the structural characters over-counts those inside strings, which
     only errs on the side of refusing."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    tokens = raw.count(b"{") + raw.count(b"[") + raw.count(b",")
+    tokens = len(raw) - len(raw.translate(None, b"{[,"))  # one pass over a reply of many MB
     if tokens > 3 * MAX_ITEMS:
         raise WireError("the value has too many items")
 
