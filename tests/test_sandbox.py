@@ -228,7 +228,28 @@ def test_run_script_runs_the_statements_case_by_case(sandbox: Sandbox, tmp_path:
     [round_] = case["rounds"]
     np.testing.assert_array_equal(round_["reads"]["y"], [3.0, 6.0])
     assert "autograd is not allowed" in round_["reads"]["grad"]["$error"]  # prepared before the import
-    np.testing.assert_array_equal(round_["inputs"]["x"], [1.0, 2.0])
+    assert round_["inputs"] == {}  # unchanged inputs are not sent back
+
+
+def test_run_script_sends_back_only_the_inputs_the_code_changed(sandbox: Sandbox, tmp_path: Path) -> None:
+    script = {
+        "setup": [], "setup_binds": [], "no_autograd": False,
+        "steps": [{"text": "x.mul_(2)", "binds": [], "reads": ["x"]}],
+        "cases": [{
+            "names": {},
+            "setup_inputs": protocol.to_wire({"w": np.array([np.nan, 1.0], dtype=np.float32)}),
+            "rounds": [protocol.to_wire({"x": np.array([1.0, 2.0]), "n": np.array([np.nan, 3.0])}),
+                       protocol.to_wire({"x": np.array([0.0, 0.0]), "n": np.array([4.0])})],
+            "reads": [],
+        }],
+    }
+    (tmp_path / "student.py").write_text("")
+    result = sandbox.run(RunScript("student.py", script), tmp_path, LIMITS, seed=7, device="cpu")
+    assert result.status == "ok", result.message
+    first, second = result.value[0]["rounds"]
+    assert list(first["inputs"]) == ["x"]  # NaN is equal to NaN, as the grader judges
+    np.testing.assert_array_equal(first["inputs"]["x"], [2.0, 4.0])
+    assert second["inputs"] == {}  # doubled zeros are the zeros that were sent
 
 
 def test_run_training_trains_with_the_students_loop(sandbox: Sandbox, tmp_path: Path) -> None:

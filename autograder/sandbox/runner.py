@@ -245,10 +245,34 @@ def _snapshot(value: Any) -> Any:
         return {"$dict": [["$error", f"cannot be read back: {type(error).__name__}"]]}
 
 
+def _kept(decoded: dict[str, Any]) -> dict[str, Any]:
+    """Copies of the arrays a case hands to the student's code, to tell afterwards whether it
+    changed them (the tensors share memory with the decoded arrays)."""
+    return {name: value.copy() for name, value in decoded.items() if hasattr(value, "copy") and hasattr(value, "dtype")}
+
+
+def _untouched(tensor: Any, original: Any) -> bool:
+    """Whether ``tensor`` still holds exactly ``original`` (NaN equal to NaN), as the grader
+    would judge it; anything unusual counts as touched, so that it is sent to be judged."""
+    try:
+        import torch
+
+        given = torch.from_numpy(original)
+        now = tensor.detach().cpu()
+        if now.shape != given.shape or now.dtype != given.dtype:
+            return False
+        same = (now == given) | (now.isnan() & given.isnan()) if now.is_floating_point() else now == given
+        return bool(same.all())
+    except BaseException:  # noqa: BLE001 - a hostile tensor may fail anything
+        return False
+
+
 def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device: str, workdir: str) -> Any:
     """Set up one case, run its rounds, and read back what the rubric asks for.
 
     Reply: {"rounds": [{"reads": {name: value | {"$error": ...}}, "inputs": {...}}], "error": ...}.
+    ``inputs`` holds only the inputs that no longer hold what the grader sent (an absent one is
+    unchanged): a 10⁶-element input is not sent back just to be found equal.
     A failing setup statement (``error``) ends the case. A failing step does not: what it binds,
     and the objects it worked on, are marked failed, and every read that needs them reports that
     statement's error, so one broken method costs only the checks that depend on it.
@@ -258,7 +282,9 @@ def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device:
     namespace: dict[str, Any] = {k: v for k, v in vars(module).items() if not k.startswith("__")}
     namespace.setdefault("torch", torch)
     namespace.update(case["names"])
-    inputs = {k: _as_tensors(v, device) for k, v in protocol.decode(case["setup_inputs"]).items()}
+    decoded = protocol.decode(case["setup_inputs"])
+    originals = _kept(decoded)
+    inputs = {k: _as_tensors(v, device) for k, v in decoded.items()}
     namespace.update(inputs)
     rounds: list[Any] = []
 
@@ -275,7 +301,9 @@ def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device:
             return finish(_statement_error(error, text, workdir))
     bound = {name for step in script["steps"] for name in step["binds"]} | set(script["setup_binds"])
     for drawn in case["rounds"]:
-        fresh = {k: _as_tensors(v, device) for k, v in protocol.decode(drawn).items()}
+        decoded = protocol.decode(drawn)
+        originals.update(_kept(decoded))
+        fresh = {k: _as_tensors(v, device) for k, v in decoded.items()}
         namespace.update(fresh)
         watched = {**inputs, **fresh}
         failed: dict[str, list[list[Any]]] = {}
@@ -297,7 +325,8 @@ def _run_case(module: Any, script: dict[str, Any], case: dict[str, Any], device:
                 reads.append([read["name"], _snapshot(value)])
             except BaseException as error:  # noqa: BLE001
                 reads.append([read["name"], {"$dict": [["$error", _describe_exit(error)]]}])
-        after = [[name, _snapshot(tensor)] for name, tensor in watched.items()]
+        after = [[name, _snapshot(tensor)] for name, tensor in watched.items()
+                 if name not in originals or not _untouched(tensor, originals[name])]
         rounds.append({"$dict": [["reads", {"$dict": reads}], ["inputs", {"$dict": after}]]})
     return finish(None)
 
