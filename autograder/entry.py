@@ -13,6 +13,7 @@ zygote or a later start, never a wrong grade (click parses the real command afte
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def submission_to_grade(args: list[str]) -> Path | None:
 
 def main() -> None:
     """Run the ``autograder`` command, its sandbox started first when it will likely need one."""
+    # The grader's numpy works on small arrays; OpenBLAS's pool of spinning threads would only
+    # take a core from the zygote's torch import (0.1 s of CPU). Tasks get their own environment.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     early = start_early(submission_to_grade(sys.argv[1:]))
     try:
         from autograder.cli import main as commands  # the heavy imports, beside the zygote's
