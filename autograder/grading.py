@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograder.imports import missing_import_notes, missing_module_problem
+from autograder.imports import course_modules, missing_import_notes, missing_module_problem, submission_imports
 from autograder.kinds.base import CodeAnswer, Figure
 from autograder.oracles import Oracle, OracleError, load_oracles, save_answers
 from autograder.notebooks import with_notebooks
@@ -78,6 +78,7 @@ class _Session:
     answers: dict[str, Answers] = field(default_factory=dict)
     sandbox: Sandbox | None = None
     budget_end: float = float("inf")  # time.monotonic() by which all grading must be done
+    preloads: tuple[str, ...] = ()  # modules for the sandbox's zygote to import once (_preloads)
 
     def answers_in(self, name: str) -> Answers:
         if name not in self.answers:
@@ -87,7 +88,7 @@ class _Session:
     def get_sandbox(self) -> Sandbox:
         if self.sandbox is None:
             self.sandbox = self.stack.enter_context(Sandbox(sandbox_user()))
-            _preload(self.sandbox, self.rubric, self.options.mode)
+            self.sandbox.preload(self.preloads)
         return self.sandbox
 
     def answer(self, question: QuestionBase) -> Answer:
@@ -197,9 +198,14 @@ def code_questions(rubric: Rubric, mode: Mode) -> list[QuestionBase]:
             if q.runs_code(answers_file) and (mode == "grade" or q.visibility == "visible")]
 
 
-def _preload(sandbox: Sandbox, rubric: Rubric, mode: Mode) -> None:
-    """Have the sandbox import, once, what the code questions' kinds import in their tasks."""
-    sandbox.preload(m for q in code_questions(rubric, mode) for m in rubric.kinds[q.kind].sandbox_modules)
+def _preloads(rubric: Rubric, mode: Mode, course: list[str]) -> tuple[str, ...]:
+    """What the sandbox should import once for all the run's tasks: what the code questions'
+    kinds import in their tasks, and the course's packages the submission imports (``course``:
+    matplotlib.pyplot, pandas...); nothing when no question runs code."""
+    questions = code_questions(rubric, mode)
+    if not questions:
+        return ()
+    return (*(m for q in questions for m in rubric.kinds[q.kind].sandbox_modules), *course)
 
 
 def _early_sandbox(questions: list[QuestionBase], answers_file: str, submission: Submission,
@@ -253,15 +259,18 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
         try:
             submitted = open_submission(submission_dir, assignment.files)
             submission, cell_notes = with_notebooks(submitted, assignment.files, stack)
-            imports = missing_import_notes(submitted.base, assignment.files, assignment.packages)
+            imported = submission_imports(submitted.base, assignment.files)
+            imports = missing_import_notes(submitted.base, assignment.files, assignment.packages, imported)
         except Exception as error:  # noqa: BLE001 - the submission's fault boundary: never a crash
             return _unreadable(questions, error, started, options.mode)
         sandbox = sandbox or _early_sandbox(questions, assignment.answers_file, submission, stack)
+        preloads = _preloads(rubric, options.mode, course_modules(imported, assignment.packages))
         if sandbox is not None:
-            _preload(sandbox, rubric, options.mode)
+            sandbox.preload(preloads)
         notes = tuple(submission.problems[name] for name in assignment.files if name in submission.problems)
         notes += tuple(cell_notes) + submission.notes + tuple(imports)
-        session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox, budget_end=budget_end)
+        session = _Session(rubric, submission, options, stack, oracles, sandbox=sandbox, budget_end=budget_end,
+                           preloads=preloads)
         for question in questions:
             by_hand = rubric.kinds[question.kind].by_hand
             if by_hand:

@@ -97,10 +97,13 @@ class Environment:
 
 @dataclass(frozen=True)
 class Import:
-    """One import of a top-level module, and where the student wrote it (``mlp.py, line 3``)."""
+    """One import of a top-level module, and where the student wrote it (``mlp.py, line 3``);
+    ``names``: the dotted names it may load (``matplotlib.pyplot``; for ``from matplotlib import
+    pyplot``, ``matplotlib`` and ``matplotlib.pyplot``, which may be a submodule or not)."""
 
     place: str
     module: str
+    names: tuple[str, ...] = ()
 
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
@@ -123,10 +126,12 @@ def _type_checking(node: ast.If) -> bool:
 def _visit(node: ast.AST, file: str, found: list[Import]) -> None:
     """The unguarded absolute imports in ``node`` and everything inside it."""
     if isinstance(node, ast.Import):
-        found += [Import(f"{file}, line {node.lineno}", alias.name.split(".")[0]) for alias in node.names]
+        found += [Import(f"{file}, line {node.lineno}", alias.name.split(".")[0], (alias.name,))
+                  for alias in node.names]
     elif isinstance(node, ast.ImportFrom):
         if node.level == 0 and node.module:  # relative imports are the student's own
-            found.append(Import(f"{file}, line {node.lineno}", node.module.split(".")[0]))
+            names = (node.module, *(f"{node.module}.{a.name}" for a in node.names if a.name != "*"))
+            found.append(Import(f"{file}, line {node.lineno}", node.module.split(".")[0], names))
     elif isinstance(node, ast.Try) and any(_guarded(h) for h in node.handlers):
         for part in [*node.handlers, *node.orelse, *node.finalbody]:
             _visit(part, file, found)
@@ -188,13 +193,12 @@ def _local_file(folder: Path, module: str) -> Path | None:
     return directory if directory.is_dir() and not directory.is_symlink() else None
 
 
-def missing_imports(folder: Path, files: list[str], environment: Environment) -> list[Import]:
+def submission_imports(folder: Path, files: list[str]) -> list[Import]:
     """Imports in the submitted ``.py`` files or the notebooks that stand in for them (and in the
-    student's modules they import, in turn) of modules that are neither the student's own nor in
-    ``environment``; one per module."""
+    student's modules they import, in turn) of modules that are not the student's own."""
     queue = [name for name in files if name.endswith(".py")]
     seen: set[str] = set()
-    missing: dict[str, Import] = {}
+    imports: list[Import] = []
     while queue and len(seen) < _MAX_FILES:
         name = queue.pop(0)
         if name in seen:
@@ -206,20 +210,35 @@ def missing_imports(folder: Path, files: list[str], environment: Environment) ->
             continue
         for item in found:
             local = _local_file(folder, item.module)
-            if local is not None:
-                if local.suffix == ".py":
-                    queue.append(str(local.relative_to(folder)))
-            elif not environment.provides(item.module):
-                missing.setdefault(item.module, item)
-    return list(missing.values())
+            if local is None:
+                imports.append(item)
+            elif local.suffix == ".py":
+                queue.append(str(local.relative_to(folder)))
+    return imports
 
 
-def missing_import_notes(folder: Path, files: list[str], packages: tuple[str, ...] | list[str]) -> list[str]:
-    """One note per module the submission imports that the grader will not have."""
+def course_modules(imports: list[Import], packages: tuple[str, ...] | list[str], most: int = 20) -> list[str]:
+    """The dotted names of ``imports`` that come from the course's own packages (not Python's
+    standard library, torch or numpy, which every task has): what a warm sandbox imports once
+    for all the submission's tasks rather than in each (``Sandbox.preload``)."""
+    course, default = Environment(tuple(packages)), Environment()
+    names = dict.fromkeys(name for item in imports if course.provides(item.module)
+                          and not default.provides(item.module) for name in item.names or (item.module,))
+    return list(names)[:most]
+
+
+def missing_import_notes(folder: Path, files: list[str], packages: tuple[str, ...] | list[str],
+                         imports: list[Import] | None = None) -> list[str]:
+    """One note per module the submission imports (``imports``, when already read) that the
+    grader will not have."""
     environment = Environment(tuple(packages))
+    missing: dict[str, Import] = {}  # one per module, where it is first imported
+    for item in submission_imports(folder, files) if imports is None else imports:
+        if not environment.provides(item.module):
+            missing.setdefault(item.module, item)
     return [f"{item.place}: imports {package_of(item.module)}, which the course's "
             f"environment does not include (it has {environment.describe()}). Code that imports it "
-            f"fails when graded: {_FIX}." for item in missing_imports(folder, files, environment)]
+            f"fails when graded: {_FIX}." for item in missing.values()]
 
 
 _FIX = "remove the import, or ask your instructor to add the package"

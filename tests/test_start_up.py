@@ -14,6 +14,7 @@ import pytest
 from autograder import grading
 from autograder.entry import submission_to_grade
 from autograder.grading import Options, grade
+from autograder.imports import course_modules, submission_imports
 from autograder.rubric import open_course
 from autograder.sandbox import Limits, ReadValue, Sandbox, sandbox_user
 from autograder.sandbox.early import has_code, start_early
@@ -157,3 +158,46 @@ def test_a_submission_in_the_way_of_the_font_list_costs_nothing(folder: Path, tm
         sandbox._font_lists = lists
         result = sandbox.run(ReadValue("x.py", "X"), folder, LIMITS, seed=0, device="cpu")
     assert result.status == "ok" and result.value == "not a folder"
+
+
+def test_the_course_packages_a_submission_imports_are_named_for_preloading(folder: Path) -> None:
+    (folder / "mlp.py").write_text(
+        "import os, json\nimport numpy as np\nimport torch\nimport matplotlib.pyplot as plt\n"
+        "from tqdm import tqdm\nimport helpers\nfrom . import mine\n"
+        "try:\n    import pandas\nexcept ImportError:\n    pandas = None\n"
+    )
+    (folder / "helpers.py").write_text("from matplotlib import colors\nimport seaborn\n")
+    imported = submission_imports(folder, ["mlp.py", "answers.yaml"])
+    packages = ["numpy", "matplotlib==3.10.9", "tqdm==4.70.1", "seaborn"]
+    assert course_modules(imported, packages) == [
+        "matplotlib.pyplot", "tqdm", "tqdm.tqdm", "matplotlib", "matplotlib.colors", "seaborn"]
+    assert course_modules(imported, packages, most=2) == ["matplotlib.pyplot", "tqdm"]
+    assert course_modules(imported, []) == []  # not the course's: nothing to preload (check names it)
+    rubric = open_course("mlp-backprop", [ROOT]).rubric
+    assert grading._preloads(rubric, "grade", ["matplotlib.pyplot"]) == ("matplotlib.pyplot",)
+    data_only = rubric.model_copy(update={"questions": [q for q in rubric.questions if q.kind == "expression"]})
+    assert grading._preloads(data_only, "grade", ["matplotlib.pyplot"]) == ()
+
+
+def _threads(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test_preloaded_course_packages_serve_every_task_and_plots_stay_off_screen(folder: Path) -> None:
+    pytest.importorskip("matplotlib")
+    (folder / "plots.py").write_text(
+        "import sys\nPRELOADED = 'matplotlib.pyplot' in sys.modules\n"
+        "import matplotlib\nmatplotlib.use('TkAgg')  # written on a laptop\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.savefig('p.png')\nplt.show()\n"
+        "X = [PRELOADED, matplotlib.get_backend().lower()]\n"
+    )
+    with Sandbox(sandbox_user()) as sandbox:
+        assert sandbox._zygote is not None and sandbox._zygote.ready()
+        before = _threads(sandbox._zygote.process.pid)
+        cold_import = sandbox.run(ReadValue("plots.py", "X"), folder, LIMITS, seed=0, device="cpu")
+        sandbox.preload(["matplotlib.pyplot", "tqdm", "tqdm.tqdm"])
+        preloaded = [sandbox.run(ReadValue("plots.py", "X"), folder, LIMITS, seed=0, device="cpu") for _ in range(2)]
+        after = _threads(sandbox._zygote.process.pid)
+    assert cold_import.status == "ok" and cold_import.value == [False, "agg"], cold_import.message
+    assert all(r.status == "ok" and r.value == [True, "agg"] for r in preloaded), [r.message for r in preloaded]
+    assert after <= before  # no thread started in the zygote: forking it stays as safe as before

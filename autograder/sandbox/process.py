@@ -389,6 +389,7 @@ class Sandbox:
             shutil.copyfile(here / name, runner_dir / name)
             os.chmod(runner_dir / name, 0o644)
         os.chmod(runner_dir, 0o755)
+        seed_home(runner_dir, self._font_lists)  # the zygote's home: a preloaded matplotlib reads it
         if self.warm:
             self._zygote = self._start_zygote(runner_dir)
         return self

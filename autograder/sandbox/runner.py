@@ -110,6 +110,21 @@ def _prepare_torch(request: dict[str, Any]) -> str:
     return device
 
 
+def _keep_agg(matplotlib: Any) -> None:
+    """``matplotlib.use(anything)`` keeps the sandbox's non-interactive Agg backend."""
+    use = matplotlib.use
+    matplotlib.use = lambda backend, *args, **kwargs: use("agg", *args, **kwargs)
+
+
+def _plots_stay_off_screen() -> None:
+    """``matplotlib.use("TkAgg")`` in a script written on a laptop must not fail here for want of
+    a display: patched now when the zygote preloaded matplotlib, else when the student imports it."""
+    if "matplotlib" in sys.modules:
+        _keep_agg(sys.modules["matplotlib"])
+    else:
+        sys.meta_path.insert(0, _PlotsStayOffScreen())
+
+
 class _PlotsStayOffScreen:
     """An import hook: once the student's code imports matplotlib, ``matplotlib.use`` keeps the
     sandbox's non-interactive Agg backend (``MPLBACKEND``), so ``matplotlib.use("TkAgg")`` in a
@@ -128,8 +143,7 @@ class _PlotsStayOffScreen:
 
             def exec_module(module: Any) -> None:
                 run_module(module)
-                use = module.use
-                module.use = lambda backend, *args, **kwargs: use("agg", *args, **kwargs)
+                _keep_agg(module)
 
             spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
@@ -446,7 +460,7 @@ def serve(request: dict[str, Any]) -> None:
         device = _prepare_torch(request)
         _apply_limits(request, device)
         sys.path[:] = [workdir] + [p for p in sys.path if p != _SCRIPT_DIR]
-        sys.meta_path.insert(0, _PlotsStayOffScreen())
+        _plots_stay_off_screen()
         os.write(fd, STARTED)  # the student's clock starts now (the grader's start-up is over)
         reply = _run_task(request["task"], workdir, device)
         reply["device"] = device
