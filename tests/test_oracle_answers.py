@@ -3,6 +3,7 @@ believed only when the grader itself wrote them, and the same grades either way.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import zipfile
@@ -137,3 +138,41 @@ def test_an_oracle_error_is_still_a_grading_error(course: Course) -> None:
 def test_gradescopes_run_reads_answers_but_never_writes_the_course(course: Course) -> None:
     grade(course.rubric, course.reference_dir, Options(reference=course.reference_dir, store_answers=False))
     assert not (course.reference_dir / STORE_DIR).exists()
+
+
+def _compression_method(data: bytes, method: int) -> bytes:
+    """``data`` (a zip) with every member's compression method field set to ``method``."""
+    patched = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = patched.find(signature)
+        while at != -1:
+            patched[at + offset:at + offset + 2] = method.to_bytes(2, "little")
+            at = patched.find(signature, at + 4)
+    return bytes(patched)
+
+
+def test_a_damaged_or_expanding_store_is_computed_again_never_a_crash(course: Course) -> None:
+    """Only the grader's own files are read, but one damaged on disk (a flipped byte makes
+    zipfile raise NotImplementedError or RuntimeError, not BadZipFile) must cost its answers,
+    not the run (the store is read before any question's fault boundary); and members that
+    expand (np.savez never compresses) could cost far more memory than the file's size."""
+    remember_answers(course.rubric, course.reference_dir)
+    store = next((course.reference_dir / STORE_DIR).glob("mlp-*.npz"))
+    data = store.read_bytes()
+
+    def mlp() -> Oracle:
+        return [o for o in _oracles(course) if o.name == "mlp"][0]
+
+    assert mlp()._known
+    for method in (99, zipfile.ZIP_DEFLATED):  # unsupported (AES); deflated (a bomb's form)
+        store.write_bytes(_compression_method(data, method))
+        assert not mlp()._known
+    with np.load(io.BytesIO(data)) as archive:
+        flat = {name: archive[name] for name in archive.files}
+    compressed = io.BytesIO()
+    np.savez_compressed(compressed, **flat)
+    store.write_bytes(compressed.getvalue())
+    assert not mlp()._known
+    report = grade(course.rubric, course.reference_dir, Options(reference=course.reference_dir))
+    assert report.score == report.max_score > 0  # computed again, and stored again as np.savez does
+    assert mlp()._known

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -201,3 +203,70 @@ def test_preloaded_course_packages_serve_every_task_and_plots_stay_off_screen(fo
     assert cold_import.status == "ok" and cold_import.value == [False, "agg"], cold_import.message
     assert all(r.status == "ok" and r.value == [True, "agg"] for r in preloaded), [r.message for r in preloaded]
     assert after <= before  # no thread started in the zygote: forking it stays as safe as before
+
+
+def test_a_preload_that_raises_anything_leaves_the_zygote_serving(folder: Path) -> None:
+    """A preloaded name comes from a submission's imports (even one in a function never called);
+    a module that raises SystemExit (or pytest's Skipped, a test module's importorskip) while it
+    is imported must not end the zygote every later task and submission forks from."""
+    (folder / "probe.py").write_text("X = 1\n")
+    with Sandbox(sandbox_user()) as sandbox:
+        zygote = sandbox._zygote
+        assert zygote is not None and zygote.ready() and sandbox._base is not None
+        # Stands for a course package's module that exits while imported (the zygote's path).
+        (sandbox._base / "runner" / "exits_when_imported.py").write_text("raise SystemExit(3)\n")
+        (sandbox._base / "runner" / "interrupts_when_imported.py").write_text("raise KeyboardInterrupt\n")
+        sandbox.preload(["exits_when_imported", "interrupts_when_imported"])
+        results = [sandbox.run(ReadValue("probe.py", "X"), folder, LIMITS, seed=0, device="cpu") for _ in range(2)]
+        alive = zygote.process.poll() is None and not zygote.broken
+    assert all(r.status == "ok" and r.value == 1 for r in results), [r.message for r in results]
+    assert alive
+
+
+def test_a_preload_never_hides_a_students_own_module(folder: Path) -> None:
+    """A warm worker's zygote keeps what earlier submissions preloaded; a later student's own
+    module of the same name is still what their import finds, as in a cold start."""
+    (folder / "probe.py").write_text("import colorsys\nX = getattr(colorsys, 'MINE', False)\n")
+    (folder / "colorsys.py").write_text("MINE = True\n")
+    other = folder / "other"
+    other.mkdir()
+    os.chmod(other, 0o755)
+    (other / "probe.py").write_text("import sys\nPRE = 'colorsys' in sys.modules\nimport colorsys\n"
+                                    "X = [PRE, getattr(colorsys, 'MINE', False)]\n")
+    (other / "colorsys").mkdir()  # a folder without __init__.py shadows nothing
+    with Sandbox(sandbox_user()) as sandbox:
+        before = sandbox.run(ReadValue("probe.py", "X"), folder, LIMITS, seed=0, device="cpu")
+        sandbox.preload(["colorsys"])  # another submission's import, in a shared worker
+        after = sandbox.run(ReadValue("probe.py", "X"), folder, LIMITS, seed=0, device="cpu")
+        unshadowed = sandbox.run(ReadValue("probe.py", "X"), other, LIMITS, seed=0, device="cpu")
+    assert before.status == after.status == unshadowed.status == "ok", (after.message, unshadowed.message)
+    assert before.value is True and after.value is True
+    assert unshadowed.value == [True, False]  # still preloaded for the submissions it serves
+
+
+def test_a_preload_that_hangs_costs_the_start_up_budget_not_the_run(folder: Path) -> None:
+    """The zygote imports what was preloaded before it forks; an import that never ends must cost
+    the grader's start-up budget once (the zygote is let go, tasks start cold), never hang the
+    run (Gradescope's results.json) or a warm worker's every later submission."""
+    (folder / "probe.py").write_text("X = 1\n")
+    limits = Limits(time_s=30, memory_bytes=1024 * 2**20, startup_s=3)
+    results: list[object] = []
+    with Sandbox(sandbox_user()) as sandbox:
+        zygote = sandbox._zygote
+        assert zygote is not None and zygote.ready() and sandbox._base is not None
+        (sandbox._base / "runner" / "hangs_when_imported.py").write_text("import time\ntime.sleep(10**6)\n")
+        sandbox.preload(["hangs_when_imported"])
+        started = time.monotonic()
+        worker = threading.Thread(target=lambda: results.extend(
+            sandbox.run(ReadValue("probe.py", "X"), folder, limits, seed=0, device="cpu") for _ in range(2)))
+        worker.start()
+        worker.join(90)
+        finished = not worker.is_alive()
+        if not finished:
+            zygote.close()  # what the fix does: the blocked read then ends
+            worker.join()
+        seconds = time.monotonic() - started
+    assert finished, "the grader waited on the hung zygote"
+    assert [(r.status, r.value) for r in results] == [("ok", 1), ("ok", 1)], results  # type: ignore[attr-defined]
+    assert zygote.broken and zygote.process.poll() is not None
+    assert seconds < 60

@@ -304,15 +304,25 @@ class _Zygote:
         return message
 
     def fork(self, request: dict[str, Any], workdir: Path, env: dict[str, str],
-             out_fd: int, reply_fd: int, output: BinaryIO) -> _ForkedTask:
-        """Send one task; the child runs it with the pipes' write ends as stdout and reply."""
+             out_fd: int, reply_fd: int, output: BinaryIO, wait_s: float | None = None) -> _ForkedTask:
+        """Send one task; the child runs it with the pipes' write ends as stdout and reply.
+
+        ``wait_s`` bounds the wait for the fork: the zygote first imports what was preloaded
+        (names taken from a submission's imports), and an import that hangs must cost the
+        grader's start-up budget, never the whole run (``socket.timeout`` then)."""
         order = {
             "request": request, "workdir": str(workdir), "env": env, "isolate": self.isolate,
             "hide": self.hide,
             "uid": self.user.uid if self.user else None, "gid": self.user.gid if self.user else None,
         }
         framing.send_message(self.channel, order, fds=(out_fd, reply_fd))
-        return _ForkedTask(self, int(self._read()["pid"]), output)
+        self.channel.settimeout(wait_s)
+        try:
+            pid = int(self._read()["pid"])
+        finally:
+            if self.channel.fileno() != -1:
+                self.channel.settimeout(None)
+        return _ForkedTask(self, pid, output)
 
     def preload(self, modules: list[str]) -> None:
         """Have the zygote import ``modules`` before its next fork (no answer comes back)."""
@@ -482,9 +492,10 @@ class Sandbox:
             "max_processes": limits.max_processes if self.user is not None else None,
         }
         started = time.monotonic()
-        process = self._fork(request, workdir, reply_read, reply_write)
+        process = self._fork(request, workdir, reply_read, reply_write, limits.startup_s)
         if process is not None:
             return self._finish(process, reply_read, limits, started)
+        started = time.monotonic()  # a zygote that failed to fork took none of the cold start's budget
         cold = self._start_cold(request, workdir, reply_write)
         return self._finish(cold, reply_read, limits, started, cold.stdout)
 
@@ -521,7 +532,7 @@ class Sandbox:
         return process
 
     def _fork(self, request: dict[str, Any], workdir: Path, reply_read: int,
-              reply_write: int) -> _ForkedTask | None:
+              reply_write: int, startup_s: float | None = None) -> _ForkedTask | None:
         """Start the task from the zygote; None when there is none (or it just failed)."""
         zygote = self._zygote
         if zygote is None or zygote.broken or not zygote.busy.acquire(blocking=False):
@@ -532,9 +543,11 @@ class Sandbox:
         out_read, out_write = os.pipe()
         output = os.fdopen(out_read, "rb", buffering=0)
         try:
-            task = zygote.fork(request, workdir, self._env(workdir), out_write, reply_write, output)
+            task = zygote.fork(request, workdir, self._env(workdir), out_write, reply_write, output,
+                               wait_s=startup_s)
         except (OSError, ValueError):
             zygote.broken = True  # from now on, cold starts
+            zygote.close()  # stuck or confused: it must never fork this task late, onto the cold one's pipe
             zygote.busy.release()
             output.close()
             return None

@@ -104,6 +104,7 @@ def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: 
         request["result_fd"] = reply_fd
         del order
         del sys.modules["framing"]  # the zygote's alone: a student's own framing.py imports as in a cold start
+        _forget_shadowed(request["workdir"])
     except BaseException as error:  # noqa: BLE001 - tell the grader through the reply pipe
         try:
             os.write(reply_fd, json.dumps({"status": "error", "message": f"the sandbox failed: {error!r}"[:500]}).encode())
@@ -112,17 +113,53 @@ def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: 
     runner.serve(request)  # never returns
 
 
+# sys.modules' names before the first preload: what a preload added is told apart from them.
+_BEFORE_PRELOADS: set[str] | None = None
+
+
 def _preload(modules: list[str]) -> None:
     """Import what the grader says its tasks will import (e.g. what an optimizer's first use
     pulls in: most of a second), once here rather than in every forked task. No reply: the next
-    fork simply waits until this is done."""
+    fork simply waits until this is done.
+
+    The names come from a submission's imports; a module may raise anything while it is
+    imported (``SystemExit``, pytest's ``Skipped`` from a test module's ``importorskip``), and
+    none of it may end the zygote that every later task (of every later submission) forks from."""
     import importlib
 
+    global _BEFORE_PRELOADS
+    if _BEFORE_PRELOADS is None:
+        _BEFORE_PRELOADS = set(sys.modules)
     for name in modules:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a task that needs it imports it (and says why it fails)
+        except BaseException:  # noqa: BLE001 - a task that needs it imports it (and says why it fails)
             pass
+
+
+def _forget_shadowed(workdir: str) -> None:
+    """In a forked task: forget the preloaded modules that the task's own folder provides.
+
+    A warm worker's zygote keeps what every earlier submission's imports preloaded; a student's
+    own ``pandas.py`` must still be what their ``import pandas`` finds, as in a cold start, and
+    never depend on which submissions this zygote served before. Only top-level names that a
+    preload added are forgotten (with their submodules): torch and the runner stay."""
+    if _BEFORE_PRELOADS is None:
+        return
+    from importlib.machinery import PathFinder
+
+    before = {name.partition(".")[0] for name in _BEFORE_PRELOADS}
+    added = {name.partition(".")[0] for name in sys.modules} - before
+    for top in added:
+        try:
+            spec = PathFinder.find_spec(top, [workdir])
+        except Exception:  # noqa: BLE001 - an odd entry in the task's folder: as if absent
+            spec = None
+        if spec is None or spec.origin is None:  # absent, or a namespace portion that does not shadow
+            continue
+        for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+            del sys.modules[name]
+    sys.path_importer_cache.pop(workdir, None)  # the student's imports look at their folder afresh
 
 
 def main() -> None:
