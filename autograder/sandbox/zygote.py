@@ -82,8 +82,10 @@ def _hide(libc: Any, hide: list[list[Any]]) -> None:
             raise OSError(ctypes.get_errno(), f"hiding {path} failed")
 
 
-def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: list[int]) -> None:
-    """In the forked child: take the pipes, shed the zygote's ties, become the task, serve it."""
+def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: list[int],
+                 own_modules: frozenset[str]) -> None:
+    """In the forked child: take the pipes, shed the zygote's ties, become the task, serve it
+    (``own_modules``: the top-level modules the zygote had before any preload)."""
     out_fd, reply_fd = fds
     try:
         channel.close()
@@ -104,17 +106,13 @@ def _become_task(libc: Any, channel: socket.socket, order: dict[str, Any], fds: 
         request["result_fd"] = reply_fd
         del order
         del sys.modules["framing"]  # the zygote's alone: a student's own framing.py imports as in a cold start
-        _forget_shadowed(request["workdir"])
+        _forget_shadowed(request["workdir"], own_modules)
     except BaseException as error:  # noqa: BLE001 - tell the grader through the reply pipe
         try:
             os.write(reply_fd, json.dumps({"status": "error", "message": f"the sandbox failed: {error!r}"[:500]}).encode())
         finally:
             os._exit(0)
     runner.serve(request)  # never returns
-
-
-# sys.modules' names before the first preload: what a preload added is told apart from them.
-_BEFORE_PRELOADS: set[str] | None = None
 
 
 def _preload(modules: list[str]) -> None:
@@ -127,9 +125,6 @@ def _preload(modules: list[str]) -> None:
     none of it may end the zygote that every later task (of every later submission) forks from."""
     import importlib
 
-    global _BEFORE_PRELOADS
-    if _BEFORE_PRELOADS is None:
-        _BEFORE_PRELOADS = set(sys.modules)
     for name in modules:
         try:
             importlib.import_module(name)
@@ -137,18 +132,16 @@ def _preload(modules: list[str]) -> None:
             pass
 
 
-def _forget_shadowed(workdir: str) -> None:
+def _forget_shadowed(workdir: str, before: frozenset[str]) -> None:
     """In a forked task: forget the preloaded modules that the task's own folder provides.
 
     A warm worker's zygote keeps what every earlier submission's imports preloaded; a student's
     own ``pandas.py`` must still be what their ``import pandas`` finds, as in a cold start, and
     never depend on which submissions this zygote served before. Only top-level names that a
-    preload added are forgotten (with their submodules): torch and the runner stay."""
-    if _BEFORE_PRELOADS is None:
-        return
+    preload added (not among ``before``, the zygote's own before any preload) are forgotten, with
+    their submodules: torch and the runner stay."""
     from importlib.machinery import PathFinder
 
-    before = {name.partition(".")[0] for name in _BEFORE_PRELOADS}
     added = {name.partition(".")[0] for name in sys.modules} - before
     for top in added:
         try:
@@ -171,6 +164,7 @@ def main() -> None:
     except ImportError:
         pass
     runner.warm_up()
+    own_modules = frozenset(name.partition(".")[0] for name in sys.modules)  # before any preload
     framing.send_message(channel, {"ready": True})
     while True:
         try:
@@ -182,7 +176,7 @@ def main() -> None:
             continue
         pid = os.fork()
         if pid == 0:
-            _become_task(libc, channel, order, fds)
+            _become_task(libc, channel, order, fds, own_modules)
         for fd in fds:
             os.close(fd)
         del order
