@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from autograder.kinds import KINDS, Kinds
 from autograder.kinds.base import secrets_of
-from autograder.oracles import STORE_DIR, Oracle, load_oracles, remember_answers
+from autograder.oracles import STORE_DIR, answer_stores, remember_answers
 from autograder.rubric import Course, RubricError, parse_rubric, rubric_model
 from autograder.rubric_sharing import expand_shared
 from autograder.yamlio import LoadedYaml, load_yaml
@@ -90,8 +90,7 @@ def _reference_files(course: Course) -> list[tuple[str, Path]]:
     problems = remember_answers(course.rubric, course.reference_dir)
     if problems:
         raise BuildError("; ".join(problems))
-    current = {o.store for o in load_oracles(course.rubric.questions, course.reference_dir).values()
-               if isinstance(o, Oracle)}
+    current = answer_stores(course.rubric.questions, course.reference_dir)
     prefix = f"reference/{course.name}"
     return [(zipped, path) for zipped, path in _folder_files(course.reference_dir, prefix)
             if STORE_DIR not in path.relative_to(course.reference_dir).parts or path in current]

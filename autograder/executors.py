@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
-from autograder.grading import Options, grade
+from autograder.grading import Options, code_questions, grade
 from autograder.oracles import Oracle, OracleError, load_oracles
 from autograder.outcomes import SUMMARY, Report, write_summary
 from autograder.report.results import gradescope_results, write_results
@@ -90,8 +90,7 @@ class _Warm:
             _limit_torch_threads(spec.threads)
         self.rubric: Rubric = load_rubric(spec.rubric_path, str(spec.rubric_path))
         self.stack = ExitStack()
-        answers_file = self.rubric.assignment.answers_file
-        runs_code = any(q.runs_code(answers_file) for q in self.rubric.questions if not q.graded_by_hand())
+        runs_code = bool(code_questions(self.rubric, spec.options.mode))
         # Opened before the first submission's code runs; their answers then serve every one.
         self.oracles = (load_oracles(self.rubric.questions, spec.options.reference)
                         if spec.options.mode == "grade" else {})

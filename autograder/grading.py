@@ -208,9 +208,10 @@ def _preloads(rubric: Rubric, mode: Mode, course: list[str]) -> tuple[str, ...]:
     return (*(m for q in questions for m in rubric.kinds[q.kind].sandbox_modules), *course)
 
 
-def _early_sandbox(questions: list[QuestionBase], answers_file: str, submission: Submission,
+def _early_sandbox(code: list[QuestionBase], answers_file: str, submission: Submission,
                    stack: ExitStack) -> Sandbox | None:
-    """The run's sandbox, opened before judging when some question will run the student's code.
+    """The run's sandbox, opened before judging when some of the ``code`` questions will run the
+    student's code.
 
     Its zygote then imports torch on another core while the grader judges the questions that
     come before the first one that runs code. No student code runs until that question. A
@@ -218,8 +219,7 @@ def _early_sandbox(questions: list[QuestionBase], answers_file: str, submission:
     torch import). Where the sandbox cannot open, each question that needs it says why (the lazy
     path in ``_Session.get_sandbox``).
     """
-    needed = [q for q in questions if q.runs_code(answers_file)]
-    if not any(submission.problem(str(q.answer_source(answers_file).file)) is None for q in needed):
+    if not any(submission.problem(str(q.answer_source(answers_file).file)) is None for q in code):
         return None
     try:
         return stack.enter_context(Sandbox(sandbox_user()))
@@ -263,7 +263,8 @@ def grade(rubric: Rubric, submission_dir: Path, options: Options = Options(),
             imports = missing_import_notes(submitted.base, assignment.files, assignment.packages, imported)
         except Exception as error:  # noqa: BLE001 - the submission's fault boundary: never a crash
             return _unreadable(questions, error, started, options.mode)
-        sandbox = sandbox or _early_sandbox(questions, assignment.answers_file, submission, stack)
+        sandbox = sandbox or _early_sandbox(code_questions(rubric, options.mode), assignment.answers_file,
+                                            submission, stack)
         preloads = _preloads(rubric, options.mode, course_modules(imported, assignment.packages))
         if sandbox is not None:
             sandbox.preload(preloads)

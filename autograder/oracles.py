@@ -209,6 +209,18 @@ def _write_store(path: Path, data: bytes) -> None:
         raise
 
 
+def answer_stores(questions: Iterable[Any], folder: Path) -> set[Path]:
+    """Where the current answers of the questions' oracles are stored (none read: an oracle's
+    store is named by its source, which is all that is read here)."""
+    stores = set()
+    for source in {q.oracle_source() for q in questions} - {None}:
+        try:
+            stores.add(_store_path(folder, source[1], _read_source(folder / source[0]), _torch_fingerprint()))
+        except OracleError:
+            continue
+    return stores
+
+
 def open_oracle(folder: Path, file: str, name: str) -> Oracle:
     """``file``'s function ``name`` in the reference folder, with the answers remembered for it
     (read now: the grader opens oracles before any student code runs, see :func:`load_oracles`)."""
